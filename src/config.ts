@@ -1,0 +1,230 @@
+/**
+ * Command-line and environment configuration, validated once at the edge and then frozen.
+ *
+ * Each command declares its options as a table of `OptionSpec`s. The same table drives parsing
+ * (flag, then environment variable, then default), validation, `--help` and the README's
+ * configuration table, so the three cannot drift apart.
+ */
+import { parseArgs } from 'node:util'
+import { TopicstreamError } from './errors.js'
+
+export type OptionKind = 'string' | 'integer' | 'number' | 'boolean' | 'list'
+
+export interface OptionSpec {
+  readonly kind: OptionKind
+  readonly description: string
+  /** Environment variable read when the flag is absent. */
+  readonly env?: string
+  readonly default?: string | number | boolean | readonly string[]
+  readonly required?: boolean
+  /** Allowed values for `string` options. */
+  readonly choices?: readonly string[]
+  readonly min?: number
+  readonly max?: number
+  /** A flag that may be given several times (`list` only); otherwise a list is comma-separated. */
+  readonly repeatable?: boolean
+  /** Never printed in help defaults, logs or errors. */
+  readonly secret?: boolean
+  readonly short?: string
+}
+
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>
+
+type ValueOf<S extends OptionSpec> = S['kind'] extends 'integer' | 'number'
+  ? number
+  : S['kind'] extends 'boolean'
+    ? boolean
+    : S['kind'] extends 'list'
+      ? readonly string[]
+      : string
+
+type HasValue<S extends OptionSpec> = S extends { default: unknown }
+  ? true
+  : S extends { required: true }
+    ? true
+    : S['kind'] extends 'boolean'
+      ? true
+      : false
+
+export type Options<Specs extends OptionSpecs> = {
+  readonly [K in keyof Specs]: HasValue<Specs[K]> extends true
+    ? ValueOf<Specs[K]>
+    : ValueOf<Specs[K]> | undefined
+}
+
+export interface ParsedCommand<Specs extends OptionSpecs> {
+  readonly options: Options<Specs>
+  readonly positionals: readonly string[]
+  readonly help: boolean
+}
+
+/** `camelCase` option names become `--kebab-case` flags. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+}
+
+export function parseCommandLine<Specs extends OptionSpecs>(
+  specs: Specs,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedCommand<Specs> {
+  const parseSpec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  }
+  for (const [key, spec] of Object.entries(specs)) {
+    parseSpec[flagName(key)] = {
+      type: spec.kind === 'boolean' ? 'boolean' : 'string',
+      ...(spec.repeatable ? { multiple: true } : {}),
+      ...(spec.short ? { short: spec.short } : {}),
+    }
+    if (spec.kind === 'boolean') parseSpec[`no-${flagName(key)}`] = { type: 'boolean' }
+  }
+
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({ args: [...argv], options: parseSpec, strict: true, allowPositionals: true })
+  } catch (error) {
+    throw unknownOptionError(error, Object.keys(parseSpec))
+  }
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>
+
+  const options: Record<string, unknown> = {}
+  for (const [key, spec] of Object.entries(specs)) {
+    const flag = flagName(key)
+    let raw: string | boolean | string[] | undefined = values[flag]
+    if (spec.kind === 'boolean' && values[`no-${flag}`] === true) raw = false
+    let origin = `--${flag}`
+    if (raw === undefined && spec.env !== undefined && env[spec.env] !== undefined && env[spec.env] !== '') {
+      raw = env[spec.env]
+      origin = spec.env
+    }
+    if (raw === undefined) {
+      if (spec.required && values.help !== true) {
+        throw new TopicstreamError(
+          'ERR_CONFIG_INVALID',
+          `--${flag} is required${spec.env ? ` (or ${spec.env})` : ''}`,
+        )
+      }
+      options[key] = spec.default ?? (spec.kind === 'boolean' ? false : undefined)
+      continue
+    }
+    options[key] = convert(spec, raw, origin)
+  }
+  return Object.freeze({
+    options: Object.freeze(options) as Options<Specs>,
+    positionals: Object.freeze([...parsed.positionals]),
+    help: values.help === true,
+  })
+}
+
+function convert(spec: OptionSpec, raw: string | boolean | string[], origin: string): unknown {
+  const invalid = (why: string): TopicstreamError =>
+    new TopicstreamError('ERR_CONFIG_INVALID', `${origin}: ${why}`, {
+      details: spec.secret ? { option: origin } : { option: origin, value: raw },
+    })
+  switch (spec.kind) {
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw
+      const text = String(raw).toLowerCase()
+      if (['1', 'true', 'yes', 'on'].includes(text)) return true
+      if (['0', 'false', 'no', 'off'].includes(text)) return false
+      throw invalid('expected true or false')
+    }
+    case 'integer':
+    case 'number': {
+      const text = String(raw).trim()
+      const value = Number(text)
+      if (text === '' || !Number.isFinite(value)) throw invalid(`expected a number, got "${text}"`)
+      if (spec.kind === 'integer' && !Number.isInteger(value))
+        throw invalid(`expected a whole number, got ${text}`)
+      if (spec.min !== undefined && value < spec.min) throw invalid(`must be at least ${spec.min}`)
+      if (spec.max !== undefined && value > spec.max) throw invalid(`must be at most ${spec.max}`)
+      return value
+    }
+    case 'list': {
+      const items = (Array.isArray(raw) ? raw : [String(raw)]).flatMap((item) =>
+        spec.repeatable ? [item] : item.split(','),
+      )
+      return Object.freeze(items.map((item) => item.trim()).filter((item) => item !== ''))
+    }
+    case 'string': {
+      const text = String(raw)
+      if (spec.choices && !spec.choices.includes(text)) {
+        throw invalid(`expected one of ${spec.choices.join(', ')}, got "${text}"`)
+      }
+      return text
+    }
+  }
+}
+
+function unknownOptionError(error: unknown, known: readonly string[]): TopicstreamError {
+  const message = error instanceof Error ? error.message : String(error)
+  const match = /option '(-{1,2}[^' ]+)/.exec(message)
+  const given = match?.[1]?.replace(/^-+/, '')
+  const hint = given ? closest(given, known) : undefined
+  return new TopicstreamError(
+    'ERR_CONFIG_UNKNOWN_OPTION',
+    hint ? `${message.split('.')[0]}. Did you mean --${hint}?` : message,
+    { cause: error },
+  )
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate)
+    if (distance < bestDistance) {
+      best = candidate
+      bestDistance = distance
+    }
+  }
+  return best
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
+    }
+    previous = current
+  }
+  return previous[b.length] ?? 0
+}
+
+/** `--help` text for a command, from its option table. */
+export function renderHelp(usage: string, summary: string, specs: OptionSpecs): string {
+  const rows = Object.entries(specs).map(([key, spec]) => {
+    const flag = `--${flagName(key)}${spec.kind === 'boolean' ? '' : ` <${spec.kind === 'list' ? 'a,b' : spec.kind}>`}`
+    const extras = [
+      spec.env ? `env ${spec.env}` : '',
+      spec.default !== undefined && !spec.secret ? `default ${formatDefault(spec.default)}` : '',
+      spec.choices ? `one of ${spec.choices.join('|')}` : '',
+      spec.required ? 'required' : '',
+    ].filter(Boolean)
+    return `  ${flag.padEnd(34)} ${spec.description}${extras.length ? ` (${extras.join('; ')})` : ''}`
+  })
+  return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n  ${'--help'.padEnd(34)} Show this help\n`
+}
+
+/** The README's configuration table rows for a command: `| flag | env | default | description |`. */
+export function renderMarkdownTable(specs: OptionSpecs): string {
+  const lines = ['| Flag | Environment | Default | Description |', '| --- | --- | --- | --- |']
+  for (const [key, spec] of Object.entries(specs)) {
+    const def = spec.default === undefined || spec.secret ? '' : `\`${formatDefault(spec.default)}\``
+    lines.push(
+      `| \`--${flagName(key)}\` | ${spec.env ? `\`${spec.env}\`` : ''} | ${def} | ${spec.description} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+function formatDefault(value: string | number | boolean | readonly string[]): string {
+  return Array.isArray(value) ? value.join(',') : String(value)
+}

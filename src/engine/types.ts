@@ -1,0 +1,121 @@
+/**
+ * The engine's public shapes. `Classification` is exactly what REST returns, what the gRPC
+ * `ClassifyResponse` carries and what the Kafka bridge writes (plus transport envelope fields).
+ */
+
+export interface LabelProbability {
+  readonly label: string
+  readonly probability: number
+}
+
+export interface TermWeight {
+  /** The vocabulary term (a token, or two tokens joined by one space for bigrams). */
+  readonly term: string
+  /** How much this term raised the winning class's score over the runner-up's (log-probability units). */
+  readonly weight: number
+}
+
+export interface Classification {
+  readonly label: string
+  /** Posterior probability of `label`. */
+  readonly confidence: number
+  /** The `k` most probable classes, most probable first. */
+  readonly top_k: readonly LabelProbability[]
+  /** Present only when an explanation was asked for. */
+  readonly explanation?: readonly TermWeight[]
+}
+
+export interface ClassifyOptions {
+  /** How many classes to return in `top_k` (default 3, capped at the number of classes). */
+  readonly topK?: number
+  /** Add the terms that pushed the text toward the winning class (default false). */
+  readonly explain?: boolean
+  /** How many explanation terms at most (default 10). */
+  readonly explainTerms?: number
+}
+
+export type Algorithm = 'multinomial' | 'complement'
+
+/** Everything that decides the model's math; mirrors scikit-learn's parameter names where they exist. */
+export interface TrainingParams {
+  readonly algorithm: Algorithm
+  /** Additive smoothing. scikit-learn default 1.0. */
+  readonly alpha: number
+  /** MultinomialNB: learn class priors (true) or use uniform priors. */
+  readonly fitPrior: boolean
+  /** ComplementNB `norm`: second normalisation of the weights. */
+  readonly complementNorm: boolean
+  /** TfidfTransformer `use_idf`. */
+  readonly useIdf: boolean
+  /** TfidfTransformer `norm`: 'l2' or 'none'. */
+  readonly norm: 'l2' | 'none'
+  /** TfidfTransformer `sublinear_tf`: replace tf with 1 + ln(tf). */
+  readonly sublinearTf: boolean
+  /** TfidfTransformer `smooth_idf` (always true, like scikit-learn's default). */
+  readonly smoothIdf: boolean
+  /** CountVectorizer `ngram_range`. */
+  readonly ngramRange: readonly [1, 1] | readonly [1, 2]
+  /** CountVectorizer `min_df`: an absolute document count (integer ≥ 1) or a proportion in (0, 1). */
+  readonly minDf: number
+  /** CountVectorizer `max_df`: a proportion in (0, 1], or an absolute count when > 1 and integral. */
+  readonly maxDf: number
+}
+
+export const DEFAULT_TRAINING_PARAMS: TrainingParams = Object.freeze({
+  algorithm: 'multinomial',
+  alpha: 1,
+  fitPrior: true,
+  complementNorm: false,
+  useIdf: true,
+  norm: 'l2',
+  sublinearTf: false,
+  smoothIdf: true,
+  ngramRange: [1, 1] as const,
+  minDf: 1,
+  maxDf: 1,
+})
+
+/** A labelled corpus as the loaders return it. */
+export interface LabeledDocuments {
+  readonly texts: readonly string[]
+  /** Index into `classes` for each text. */
+  readonly targets: Int32Array | readonly number[]
+  /** Sorted class names. */
+  readonly classes: readonly string[]
+}
+
+export interface Dataset {
+  /** e.g. `20news:/path/20news-bydate.tar.gz` */
+  readonly source: string
+  readonly train: LabeledDocuments
+  /** Present when the dataset has a held-out split (20 Newsgroups bydate). */
+  readonly test?: LabeledDocuments
+  /** sha256 of the source bytes, hex. */
+  readonly fingerprint: string
+}
+
+export interface ModelMetadata {
+  readonly formatVersion: number
+  /** Short content hash: changes whenever the weights change. */
+  readonly version: string
+  readonly classes: readonly string[]
+  readonly vocabularySize: number
+  readonly params: TrainingParams
+  readonly dataset: {
+    readonly source: string
+    readonly fingerprint: string
+    readonly trainDocuments: number
+    readonly categories: readonly string[]
+  }
+  readonly testAccuracy?: number
+  readonly createdAt: string
+}
+
+/** Progress reports from long work (training, loading, downloading). */
+export interface Progress {
+  readonly phase: string
+  readonly done: number
+  readonly total?: number
+}
+
+export type ProgressListener = (progress: Progress) => void

@@ -1,0 +1,80 @@
+/**
+ * Every error topicstream raises on purpose carries one of these stable codes.
+ * Callers (and the transport mappings in `api/` and `bridge/`) branch on `code`, never on messages.
+ * Each code is documented in README.md ("Error codes"); a test fails when one is missing there.
+ */
+export const ERROR_CODES = {
+  // Input to classify
+  ERR_TEXT_INVALID: 'The text to classify is missing or is not a string.',
+  ERR_TEXT_TOO_LARGE: 'The text is larger than the configured maximum (bytes of UTF-8).',
+  ERR_TEXT_NOT_UTF8: 'The input bytes are not valid UTF-8.',
+  ERR_BATCH_TOO_LARGE: 'A batch holds more texts than the configured maximum.',
+  ERR_REQUEST_INVALID: 'The request does not match its schema (wrong types, unknown fields, malformed JSON).',
+  ERR_PAYLOAD_TOO_LARGE: 'The request body is larger than the configured limit.',
+  // Models
+  ERR_MODEL_NOT_FOUND: 'No model is registered under that name, or the model file does not exist.',
+  ERR_MODEL_FILE_INVALID: 'The model file is truncated, corrupt or not a topicstream model.',
+  ERR_MODEL_FILE_VERSION: 'The model file was written by an unsupported format version.',
+  ERR_MODEL_LABEL_UNKNOWN: 'An incremental update names a label the model does not have.',
+  // Training data
+  ERR_DATASET_NOT_FOUND: 'The dataset path does not exist.',
+  ERR_DATASET_INVALID: 'The dataset is damaged or not in the expected layout.',
+  ERR_DATASET_UNKNOWN_CATEGORY: 'A requested category does not exist in the dataset.',
+  ERR_DATASET_DOWNLOAD_FAILED:
+    'The dataset could not be downloaded (offline?); pass a local archive instead.',
+  ERR_TRAINING_INVALID:
+    'Training parameters or training data are unusable (e.g. one class, empty vocabulary).',
+  // Configuration and command line
+  ERR_CONFIG_INVALID: 'An option or environment variable has an invalid value.',
+  ERR_CONFIG_UNKNOWN_OPTION: 'An option is not recognised.',
+  // Security and limits
+  ERR_UNAUTHENTICATED: 'A valid API key is required.',
+  ERR_RATE_LIMITED: 'Too many requests from this client.',
+  ERR_NOT_READY: 'The service is not ready (models loading, Kafka unavailable, or shutting down).',
+  // Kafka
+  ERR_KAFKA_UNAVAILABLE: 'The Kafka cluster cannot be reached.',
+  ERR_KAFKA_RECORD_INVALID:
+    'A Kafka record cannot be classified (not UTF-8, unparseable, no text, too large).',
+  ERR_KAFKA_PRODUCE_FAILED: 'Results could not be written to Kafka.',
+  ERR_KAFKA_BROKER: 'The local Kafka broker could not be set up, started or stopped.',
+  // Tweet sources
+  ERR_SOURCE_INVALID: 'A tweet source (replay file, stdin line, stream) is unusable.',
+  ERR_TWITTER_AUTH: 'The X/Twitter API rejected the bearer token.',
+  // Anything else
+  ERR_INTERNAL: 'An unexpected internal error.',
+} as const
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export interface TopicstreamErrorOptions {
+  cause?: unknown
+  /** Structured context, safe to show to the caller (never secrets). */
+  details?: Record<string, unknown>
+  /** Whether retrying the same operation later may succeed. */
+  canRetry?: boolean
+}
+
+export class TopicstreamError extends Error {
+  override readonly name = 'TopicstreamError'
+  readonly code: ErrorCode
+  readonly details: Record<string, unknown> | undefined
+  readonly canRetry: boolean
+
+  constructor(code: ErrorCode, message: string, options: TopicstreamErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.details = options.details
+    this.canRetry = options.canRetry ?? false
+  }
+}
+
+export function isTopicstreamError(value: unknown): value is TopicstreamError {
+  return value instanceof TopicstreamError
+}
+
+/** Wraps anything thrown by a dependency into a TopicstreamError, keeping ours untouched. */
+export function toTopicstreamError(value: unknown, fallback: ErrorCode = 'ERR_INTERNAL'): TopicstreamError {
+  if (isTopicstreamError(value)) return value
+  const message = value instanceof Error ? value.message : String(value)
+  return new TopicstreamError(fallback, message, { cause: value })
+}

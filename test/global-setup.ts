@@ -1,0 +1,24 @@
+/**
+ * Runs once before all test files: builds the CLI, prepares the scikit-learn venv and starts one
+ * real Kafka broker on free ports. Test files reach these through `inject(...)`.
+ */
+import type { TestProject } from 'vitest/node'
+import { buildOnce } from './setup/build.js'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `host:port` of the broker started for this run. */
+    kafkaBrokers: string
+    /** Python interpreter of the venv with scikit-learn. */
+    python: string
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const teardowns: Array<() => Promise<void>> = []
+  await buildOnce()
+  return async () => {
+    for (const teardown of teardowns.reverse()) await teardown()
+  }
+  void project
+}
