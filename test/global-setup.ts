@@ -2,6 +2,7 @@
  * Runs once before all test files: builds the CLI, prepares the scikit-learn venv and starts one
  * real Kafka broker on free ports. Test files reach these through `inject(...)`.
  */
+import 'vitest'
 import type { TestProject } from 'vitest/node'
 import { buildOnce } from './setup/build.js'
 
