@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   ERR_UNAUTHENTICATED: 'A valid API key is required.',
   ERR_RATE_LIMITED: 'Too many requests from this client.',
   ERR_NOT_READY: 'The service is not ready (models loading, Kafka unavailable, or shutting down).',
+  ERR_ROUTE_NOT_FOUND: 'No such HTTP route or gRPC method.',
   // Kafka
   ERR_KAFKA_UNAVAILABLE: 'The Kafka cluster cannot be reached.',
   ERR_KAFKA_RECORD_INVALID:

@@ -5,6 +5,8 @@
 import 'vitest'
 import type { TestProject } from 'vitest/node'
 import { buildOnce } from './setup/build.js'
+import { provideKafka } from './setup/kafka.js'
+import { setupPython } from './setup/python.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +20,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const teardowns: Array<() => Promise<void>> = []
   await buildOnce()
+  project.provide('python', await setupPython())
+  teardowns.push(await provideKafka(project))
   return async () => {
     for (const teardown of teardowns.reverse()) await teardown()
   }

@@ -1,9 +1,116 @@
+/**
+ * `topicstream classify`: JSONL (`{"id", "text"}`) or plain text lines on stdin, one JSON answer
+ * per line on stdout, in input order. Streams with backpressure, so memory stays flat whatever
+ * the input size. A bad line is answered with an error object in its place, never skipped.
+ */
+import { parseCommandLine, renderHelp } from '../../config.js'
+import type { OptionSpecs } from '../../config.js'
+import { loadModel } from '../../engine/index.js'
+import type { TextClassifier } from '../../engine/index.js'
+import { TopicstreamError, toTopicstreamError } from '../../errors.js'
 import type { Command } from '../command.js'
+import { decodeLine, readLineBatches, writeAll } from '../stdin-lines.js'
+
+const SPECS = {
+  model: { kind: 'string', required: true, env: 'TOPICSTREAM_MODEL', description: 'Model file to use' },
+  proba: { kind: 'boolean', description: 'Add "probabilities": {class: probability} for every class' },
+  topK: { kind: 'integer', min: 1, description: 'Add "top_k": the K most probable classes' },
+  maxLineBytes: {
+    kind: 'integer',
+    min: 1,
+    default: 64 * 1024 * 1024,
+    description: 'Longer lines are answered with ERR_TEXT_TOO_LARGE',
+  },
+} as const satisfies OptionSpecs
+
+const USAGE = 'topicstream classify --model FILE [--proba] [--top-k K] < input'
+const SUMMARY = `Classifies stdin line by line, answering in input order. A line starting with "{" must be a JSON
+object {"id", "text"}; any other line is plain text, with its line number as id. Each answer is one line
+{"id", "label", "confidence"}; a line that cannot be classified gets {"id", "error": {"code", "message"}}.`
+
+type Id = string | number
+type Request = { id: Id; text: string; error?: undefined } | { id: Id; error: TopicstreamError }
 
 export const classifyCommand: Command = {
   name: 'classify',
-  summary: '',
-  async run() {
-    throw new Error('not implemented yet')
+  summary: 'Classify JSONL or plain text lines from stdin',
+  async run(argv, io) {
+    const { options, help } = parseCommandLine(SPECS, argv, io.env)
+    if (help) {
+      io.stdout.write(renderHelp(USAGE, SUMMARY, SPECS))
+      return 0
+    }
+    const model = await loadModel(options.model)
+    const answer = createAnswerer(model, { proba: options.proba, topK: options.topK })
+    for await (const batch of readLineBatches(io.stdin, options.maxLineBytes)) {
+      let out = ''
+      for (const line of batch) {
+        const text = decodeLine(line)
+        out += `${typeof text === 'string' ? answer(text, line.number) : errorLine(line.number, text)}\n`
+      }
+      await writeAll(io.stdout, out)
+    }
+    return 0
   },
+}
+
+interface AnswerOptions {
+  readonly proba: boolean
+  readonly topK: number | undefined
+}
+
+function createAnswerer(
+  model: TextClassifier,
+  options: AnswerOptions,
+): (line: string, number: number) => string {
+  const classes = model.classes
+  const classifyOptions = options.topK === undefined ? { topK: 1 } : { topK: options.topK }
+  return (line, number) => {
+    const request = parseRequest(line, number)
+    if (request.error !== undefined) return errorLine(request.id, request.error)
+    try {
+      const result = model.classify(request.text, classifyOptions)
+      const answer: Record<string, unknown> = {
+        id: request.id,
+        label: result.label,
+        confidence: result.confidence,
+      }
+      if (options.topK !== undefined) answer.top_k = result.top_k
+      if (options.proba) {
+        const probabilities: Record<string, number> = {}
+        const values = model.predictProba(request.text)
+        classes.forEach((name, i) => (probabilities[name] = values[i] as number))
+        answer.probabilities = probabilities
+      }
+      return JSON.stringify(answer)
+    } catch (error) {
+      return errorLine(request.id, toTopicstreamError(error))
+    }
+  }
+}
+
+/**
+ * A line starting with `{` is a JSON record and must parse as one: treating a broken record as
+ * plain text would classify its JSON syntax and hide the damage.
+ */
+function parseRequest(line: string, number: number): Request {
+  if (!line.trimStart().startsWith('{')) return { id: number, text: line }
+  let record: unknown
+  try {
+    record = JSON.parse(line)
+  } catch (cause) {
+    const message = `line ${number} starts with "{" but is not valid JSON`
+    return { id: number, error: new TopicstreamError('ERR_REQUEST_INVALID', message, { cause }) }
+  }
+  const { id, text } = record as { id?: unknown; text?: unknown }
+  const validId = typeof id === 'string' || typeof id === 'number' ? id : number
+  if (typeof text !== 'string') {
+    const message = `line ${number} has no string "text" property`
+    return { id: validId, error: new TopicstreamError('ERR_TEXT_INVALID', message) }
+  }
+  return { id: validId, text }
+}
+
+function errorLine(id: Id, error: TopicstreamError): string {
+  return JSON.stringify({ id, error: { code: error.code, message: error.message } })
 }

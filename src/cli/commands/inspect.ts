@@ -1,9 +1,54 @@
+/** `topicstream inspect`: what a model file holds, without classifying anything. */
+import { stat } from 'node:fs/promises'
+import { parseCommandLine, renderHelp } from '../../config.js'
+import type { OptionSpecs } from '../../config.js'
+import { loadModel } from '../../engine/index.js'
 import type { Command } from '../command.js'
+
+const SPECS = {
+  model: { kind: 'string', required: true, env: 'TOPICSTREAM_MODEL', description: 'Model file to read' },
+  json: { kind: 'boolean', description: 'Print the metadata as one JSON object' },
+} as const satisfies OptionSpecs
+
+const USAGE = 'topicstream inspect --model FILE [--json]'
+const SUMMARY =
+  'Prints a model file’s metadata: classes, vocabulary size, training parameters, dataset, accuracy.'
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: '',
-  async run() {
-    throw new Error('not implemented yet')
+  summary: 'Print a model file’s metadata',
+  async run(argv, io) {
+    const { options, help } = parseCommandLine(SPECS, argv, io.env)
+    if (help) {
+      io.stdout.write(renderHelp(USAGE, SUMMARY, SPECS))
+      return 0
+    }
+    const model = await loadModel(options.model)
+    const { size } = await stat(options.model)
+    const metadata = model.metadata
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify({ file: options.model, fileBytes: size, ...metadata }, null, 2)}\n`)
+      return 0
+    }
+    const params = Object.entries(metadata.params)
+      .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`)
+      .join(' ')
+    const rows: Array<[string, string]> = [
+      ['file', `${options.model} (${(size / 1e6).toFixed(1)} MB)`],
+      ['version', `${metadata.version} (format ${metadata.formatVersion})`],
+      ['created', metadata.createdAt],
+      ['classes', `${metadata.classes.length}: ${metadata.classes.join(', ')}`],
+      ['vocabulary', metadata.vocabularySize.toLocaleString('en-US')],
+      ['params', params],
+      ['dataset', metadata.dataset.source],
+      ['fingerprint', metadata.dataset.fingerprint],
+      ['train docs', metadata.dataset.trainDocuments.toLocaleString('en-US')],
+      [
+        'test accuracy',
+        metadata.testAccuracy === undefined ? 'not measured' : metadata.testAccuracy.toFixed(4),
+      ],
+    ]
+    io.stdout.write(rows.map(([key, value]) => `${key.padEnd(14)} ${value}\n`).join(''))
+    return 0
   },
 }

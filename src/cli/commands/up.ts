@@ -1,9 +1,256 @@
+/**
+ * `topicstream up` (and `npm start`): the whole pipeline in one command, with everything on
+ * localhost by default and each address, topic and file overridable by flag or environment.
+ */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
+import { parseCommandLine, renderHelp } from '../../config.js'
+import type { Options, OptionSpecs } from '../../config.js'
+import type { Progress } from '../../engine/types.js'
+import type { ProducerChoice } from '../../pipeline/producer.js'
 import type { Command } from '../command.js'
+
+// `--brokers` has no default here: without it, `up` runs its own broker.
+const { brokers: _sharedBrokers, ...bridgeOptions } = BRIDGE_KAFKA_OPTIONS
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const UP_OPTIONS = {
+  host: {
+    kind: 'string',
+    env: 'TOPICSTREAM_HOST',
+    default: '127.0.0.1',
+    description: 'Address the REST API, dashboard and gRPC server listen on',
+  },
+  port: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_PORT',
+    default: 8080,
+    min: 0,
+    max: 65535,
+    description: 'Port of the REST API and the dashboard (0: any free port)',
+  },
+  grpcPort: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_GRPC_PORT',
+    default: 50051,
+    min: 0,
+    max: 65535,
+    description: 'Port of the gRPC server (0: any free port)',
+  },
+  brokers: {
+    kind: 'list',
+    env: 'KAFKA_BROKERS',
+    description:
+      'Kafka cluster to use (host:port, comma-separated); when absent a local broker is started and stopped with the pipeline',
+  },
+  brokerPort: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_BROKER_PORT',
+    default: 9092,
+    min: 1,
+    max: 65534,
+    description: 'Client port of the local broker (its controller uses the next port)',
+  },
+  brokerDir: {
+    kind: 'string',
+    env: 'TOPICSTREAM_BROKER_DIR',
+    description:
+      'Data directory of the local broker (default: ${XDG_CACHE_HOME:-~/.cache}/topicstream/up/kafka)',
+  },
+  model: {
+    kind: 'string',
+    env: 'TOPICSTREAM_MODEL',
+    description:
+      'Model file to serve; trained from 20 Newsgroups and saved there when missing (default: ${XDG_CACHE_HOME:-~/.cache}/topicstream/models/20news.tsmodel)',
+  },
+  modelName: {
+    kind: 'string',
+    env: 'TOPICSTREAM_MODEL_NAME',
+    default: '20news',
+    description: 'Name the model is served under',
+  },
+  dataset: {
+    kind: 'string',
+    env: 'TOPICSTREAM_TRAIN_DATASET',
+    default: '20news',
+    description:
+      'Training data when the model file is missing; "20news" reads TOPICSTREAM_20NEWS, else the cached download',
+  },
+  ...bridgeOptions,
+  rate: {
+    kind: 'number',
+    env: 'TOPICSTREAM_RATE',
+    default: 20,
+    min: 0.1,
+    max: 1_000_000,
+    description: 'Records per second of the replay producer',
+  },
+  replay: {
+    kind: 'string',
+    env: 'TOPICSTREAM_REPLAY',
+    description:
+      'Replay this CSV or JSONL file instead of the 20 Newsgroups test split (e.g. the Sanders corpus)',
+  },
+  producer: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_PRODUCER',
+    default: true,
+    description: 'Start a producer; --no-producer leaves the input topic to you',
+  },
+  twitterBearerToken: {
+    kind: 'string',
+    env: 'TWITTER_BEARER_TOKEN',
+    secret: true,
+    description: 'X API bearer token: when set, the producer reads the filtered stream instead of a replay',
+  },
+  logLevel: {
+    kind: 'string',
+    env: 'TOPICSTREAM_LOG_LEVEL',
+    default: 'warn',
+    choices: LOG_LEVELS,
+    description: 'Log level of the servers and the bridge (JSON lines on stdout)',
+  },
+} as const satisfies OptionSpecs
+
+export type UpOptions = Options<typeof UP_OPTIONS>
+
+const USAGE = 'topicstream up [options]'
+const SUMMARY = `Runs the whole pipeline until Ctrl-C: a local Kafka broker (unless KAFKA_BROKERS is set), the
+default model (trained from 20 Newsgroups on first use), the REST and gRPC servers with the Kafka
+bridge and the live dashboard, and a producer: the X filtered stream when TWITTER_BEARER_TOKEN is
+set, otherwise a replay of the 20 Newsgroups test split (or --replay FILE) at --rate records/s.
+Ctrl-C or SIGTERM stops the producer, the bridge, the servers and the broker, in that order.`
+
+function cacheHome(env: NodeJS.ProcessEnv): string {
+  return env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache')
+}
 
 export const upCommand: Command = {
   name: 'up',
-  summary: '',
-  async run() {
-    throw new Error('not implemented yet')
+  summary: 'Run the whole pipeline: broker, model, API, bridge, producer, dashboard',
+  async run(argv, io) {
+    const { options, help } = parseCommandLine(UP_OPTIONS, argv, io.env)
+    if (help) {
+      io.stdout.write(renderHelp(USAGE, SUMMARY, UP_OPTIONS))
+      return 0
+    }
+    const { startPipeline } = await import('../../pipeline/pipeline.js')
+    const { defaultModelPath } = await import('../../pipeline/default-model.js')
+    const started = performance.now()
+    const say = (line: string): void => {
+      const seconds = ((performance.now() - started) / 1000).toFixed(1).padStart(5)
+      io.stderr.write(`topicstream up [${seconds}s] ${line}\n`)
+    }
+
+    // Signals are taken over for the whole run: one stops cleanly, a second one exits at once.
+    let signalled: NodeJS.Signals | undefined
+    let wake: () => void = () => {}
+    const stopRequested = new Promise<void>((resolve) => {
+      wake = resolve
+    })
+    let brokerPid: number | undefined
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (signalled !== undefined) {
+        say(
+          `${signal} again: exiting now${brokerPid ? ` (the broker, pid ${brokerPid}, is told to stop)` : ''}`,
+        )
+        // The broker is a detached JVM: without this it would outlive us.
+        if (brokerPid) {
+          try {
+            process.kill(brokerPid, 'SIGTERM')
+          } catch {
+            // already gone
+          }
+        }
+        process.exit(130)
+      }
+      signalled = signal
+      say(`${signal}: stopping (press Ctrl-C again to exit at once)`)
+      wake()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      const pipeline = await startPipeline(
+        {
+          host: options.host,
+          port: options.port,
+          grpcPort: options.grpcPort,
+          kafkaBrokers: options.brokers ?? [],
+          broker: {
+            host: '127.0.0.1',
+            port: options.brokerPort,
+            dataDir: options.brokerDir ?? join(cacheHome(io.env), 'topicstream', 'up', 'kafka'),
+          },
+          model: {
+            name: options.modelName,
+            path: options.model ?? defaultModelPath(io.env),
+            dataset: options.dataset,
+          },
+          bridge: {
+            inputTopic: options.inputTopic,
+            outputTopic: options.outputTopic,
+            dlqTopic: options.dlqTopic,
+            groupId: options.group,
+            exactlyOnce: options.exactlyOnce,
+            limits: { maxTextBytes: options.maxTextBytes },
+            partitions: options.partitions,
+            topK: options.topK,
+          },
+          api: { maxTextBytes: options.maxTextBytes },
+          producer: producerChoice(options),
+          logLevel: options.logLevel,
+          env: io.env,
+        },
+        { step: say, progress: progressPrinter(say), localBroker: (pid) => (brokerPid = pid) },
+      )
+      const e = pipeline.endpoints
+      io.stdout.write(
+        [
+          '',
+          'topicstream is up',
+          `  dashboard  ${e.dashboard}`,
+          `  REST API   ${e.rest}  (docs ${e.docs}, metrics ${e.metrics})`,
+          `  gRPC       ${e.grpc}`,
+          `  Kafka      ${e.brokers}${e.localBroker ? ' (local broker, stopped on exit)' : ''}`,
+          `  topics     ${e.topics.input} → ${e.topics.output}, dead letters ${e.topics.dlq}`,
+          `  model      ${e.model.name} ${e.model.version} (${e.model.path})`,
+          `  producer   ${e.producer}`,
+          'Press Ctrl-C to stop.',
+          '',
+        ].join('\n'),
+      )
+      if (signalled === undefined) await stopRequested
+      await pipeline.stop()
+      say('stopped')
+      return 0
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
   },
+}
+
+function producerChoice(options: UpOptions): ProducerChoice {
+  if (!options.producer) return { kind: 'none' }
+  if (options.twitterBearerToken) return { kind: 'x', bearerToken: options.twitterBearerToken }
+  if (options.replay) return { kind: 'replay', file: options.replay, rate: options.rate }
+  return { kind: '20news-test', rate: options.rate }
+}
+
+/** One line per phase, and at most one per quarter within it. */
+function progressPrinter(say: (line: string) => void): (progress: Progress) => void {
+  let phase = ''
+  let shown = -1
+  return ({ phase: next, done, total }) => {
+    if (next !== phase) {
+      phase = next
+      shown = -1
+    }
+    const quarter = total ? Math.floor((done / total) * 4) : -1
+    if (quarter === shown) return
+    shown = quarter
+    say(total ? `${phase}: ${done}/${total}` : `${phase}: ${done}`)
+  }
 }

@@ -1,0 +1,105 @@
+"""scikit-learn side of benchmarks/engine.mjs: the Python original's pipeline, measured on the same data.
+
+Usage:
+  python sklearn_engine.py measure --archive 20news-bydate.tar.gz --tweets tweets.txt --pickle out.pkl --reps 3
+      prints one JSON object: fit times, batched and one-at-a-time predict_proba throughput
+  python sklearn_engine.py classify MODEL.pkl < in.jsonl > out.jsonl
+      what a Python service does with a pickled pipeline: read JSONL, classify, write JSONL
+"""
+import argparse
+import json
+import pickle
+import sys
+import tarfile
+import tempfile
+import time
+
+from sklearn.datasets import load_files
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.pipeline import Pipeline
+
+
+def load_train(archive):
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")
+        return load_files(f"{tmp}/20news-bydate-train", encoding="latin1")
+
+
+def pipeline():
+    return Pipeline([("vect", CountVectorizer()), ("tfidf", TfidfTransformer()), ("clf", MultinomialNB())])
+
+
+def measure(args):
+    train = load_train(args.archive)
+    with open(args.tweets, encoding="utf-8") as f:
+        tweets = [line.rstrip("\n") for line in f]
+
+    fit_ms = []
+    for _ in range(args.reps):
+        model = pipeline()
+        start = time.perf_counter()
+        model.fit(train.data, train.target)
+        fit_ms.append((time.perf_counter() - start) * 1000)
+    with open(args.pickle, "wb") as f:
+        pickle.dump({"pipeline": model, "classes": list(train.target_names)}, f)
+
+    model.predict_proba(tweets[:100])  # warm-up
+    start = time.perf_counter()
+    for _ in range(args.reps):
+        model.predict_proba(tweets)
+    batched = len(tweets) * args.reps / (time.perf_counter() - start)
+
+    single = tweets[: args.single]
+    start = time.perf_counter()
+    for text in single:
+        model.predict_proba([text])
+    one_at_a_time = len(single) / (time.perf_counter() - start)
+
+    json.dump(
+        {
+            "fit_ms": fit_ms,
+            "vocabulary": len(model.named_steps["vect"].vocabulary_),
+            "batched_tweets_per_s": batched,
+            "single_tweets_per_s": one_at_a_time,
+            "tweets": len(tweets),
+        },
+        sys.stdout,
+    )
+
+
+def classify(args):
+    with open(args.model, "rb") as f:
+        saved = pickle.load(f)
+    model, classes = saved["pipeline"], saved["classes"]
+    ids, texts = [], []
+    for line in sys.stdin:
+        record = json.loads(line)
+        ids.append(record["id"])
+        texts.append(record["text"])
+    proba = model.predict_proba(texts)
+    best = proba.argmax(axis=1)
+    out = sys.stdout
+    for i, record_id in enumerate(ids):
+        out.write(json.dumps({"id": record_id, "label": classes[best[i]], "confidence": float(proba[i, best[i]])}))
+        out.write("\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("measure")
+    m.add_argument("--archive", required=True)
+    m.add_argument("--tweets", required=True)
+    m.add_argument("--pickle", required=True)
+    m.add_argument("--reps", type=int, default=3)
+    m.add_argument("--single", type=int, default=1000)
+    c = sub.add_parser("classify")
+    c.add_argument("model")
+    args = parser.parse_args()
+    measure(args) if args.command == "measure" else classify(args)
+
+
+if __name__ == "__main__":
+    main()

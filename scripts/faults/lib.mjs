@@ -1,0 +1,284 @@
+/* global setTimeout */
+/**
+ * Shared pieces of the fault scripts: a private broker on free ports, a model trained on the tweets,
+ * a paced feeder, bridge child processes, and a read_committed audit of the output topic.
+ * Runs the built code (`npm run build` first).
+ */
+import { spawn, execFile } from 'node:child_process'
+import { createWriteStream, existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { parse } from 'csv-parse/sync'
+import { createKafkaClient } from '../../dist/bridge/kafka-client.js'
+import { startLocalBroker } from '../../dist/bridge/broker/index.js'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const BIN = join(ROOT, 'bin', 'topicstream.js')
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export function log(message) {
+  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`)
+}
+
+export function tweetsPath() {
+  const path =
+    process.env.TOPICSTREAM_TWEETS ?? join(ROOT, '..', 'shared', 'data', 'tweets', 'sanders-full-corpus.csv')
+  if (!existsSync(path)) throw new Error(`Tweets not found at ${path}; set TOPICSTREAM_TWEETS`)
+  return path
+}
+
+export function loadTweets() {
+  const rows = parse(readFileSync(tweetsPath()), {
+    columns: true,
+    skip_empty_lines: true,
+    relax_quotes: true,
+  })
+  return rows.map((row) => ({ text: row.TweetText, label: row.Topic, created_at: row.TweetDate }))
+}
+
+async function freePorts(count) {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve, reject) => {
+          const server = createServer()
+          server.once('error', reject)
+          server.listen(0, '127.0.0.1', () => resolve(server))
+        }),
+    ),
+  )
+  const ports = servers.map((server) => server.address().port)
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+  return ports
+}
+
+/** A scratch directory and a broker of our own; `cleanup()` stops and removes everything. */
+export async function setup(name) {
+  const work = await mkdtemp(join(tmpdir(), `topicstream-fault-${name}-`))
+  const [port, controllerPort] = await freePorts(2)
+  log(`starting a broker on 127.0.0.1:${port} (data ${work}/kafka)`)
+  const broker = await startLocalBroker({ dataDir: join(work, 'kafka'), port, controllerPort })
+  const brokers = [broker.brokers]
+  const children = new Set()
+  return {
+    work,
+    broker,
+    brokers,
+    children,
+    async cleanup() {
+      for (const child of children) child.kill('SIGKILL')
+      await broker.stop({ force: true }).catch(() => {})
+      if (!process.env.KEEP_FAULT_DIR) await rm(work, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function trainModel(work) {
+  const out = join(work, 'tweets.tsmodel')
+  await promisify(execFile)(process.execPath, [
+    BIN,
+    'train',
+    '--dataset',
+    `csv:${tweetsPath()}`,
+    '--text-column',
+    'TweetText',
+    '--label-column',
+    'Topic',
+    '--out',
+    out,
+    '--quiet',
+  ])
+  return out
+}
+
+export async function createTopics(brokers, topics) {
+  const admin = createKafkaClient({ brokers, logLevel: 'silent' }).admin()
+  await admin.connect()
+  try {
+    await admin.createTopics(topics)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/**
+ * Writes `total` tweets (looping over the corpus, ids `t-0`…) at about `perSecond`, in the
+ * background. Resolves `done` once every record is acknowledged.
+ */
+export function feed(brokers, topic, tweets, total, perSecond) {
+  const producer = createKafkaClient({ brokers, logLevel: 'silent', clientId: 'fault-feeder' }).producer()
+  let sent = 0
+  const running = (async () => {
+    await producer.connect()
+    const chunk = 250
+    const started = Date.now()
+    for (let i = 0; i < total; i += chunk) {
+      const records = []
+      for (let j = i; j < Math.min(total, i + chunk); j++) {
+        const tweet = tweets[j % tweets.length]
+        const id = `t-${j}`
+        records.push({
+          key: id,
+          value: JSON.stringify({
+            id,
+            text: tweet.text,
+            created_at: tweet.created_at,
+            label: tweet.label,
+            source: 'replay',
+          }),
+        })
+      }
+      await producer.send(topic, records)
+      sent += records.length
+      const ahead = (sent / perSecond) * 1000 - (Date.now() - started)
+      if (ahead > 0) await sleep(ahead)
+    }
+    await producer.disconnect()
+  })()
+  // Observed even when nobody awaits it yet (a failure must not crash the script unreported).
+  const done = running.then(
+    () => undefined,
+    (error) => {
+      throw error
+    },
+  )
+  running.catch(() => {})
+  done.catch(() => {})
+  return { done, sent: () => sent }
+}
+
+export function startBridge(env, name, args) {
+  const logFile = join(env.work, `${name}.log`)
+  const child = spawn(process.execPath, [BIN, 'bridge', '--brokers', env.brokers.join(','), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  child.stderr.pipe(createWriteStream(logFile, { flags: 'a' }))
+  env.children.add(child)
+  child.once('exit', () => env.children.delete(child))
+  child.logFile = logFile
+  return child
+}
+
+export function killHard(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGKILL')
+  })
+}
+
+export function stopGracefully(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
+    child.once('exit', (code) => resolve(code))
+    child.kill('SIGTERM')
+  })
+}
+
+/** Records the group has committed on `topic`, and the topic's total. */
+export async function progress(brokers, group, topic) {
+  try {
+    return await readProgress(brokers, group, topic)
+  } catch {
+    return { committed: -1, end: -1 } // coordinator moving or broker restarting: ask again later
+  }
+}
+
+async function readProgress(brokers, group, topic) {
+  const admin = createKafkaClient({ brokers, logLevel: 'silent' }).admin()
+  await admin.connect()
+  try {
+    const [high, committed] = await Promise.all([admin.topicOffsets(topic), admin.groupOffsets(group, topic)])
+    const sum = (entries) =>
+      entries.reduce((total, entry) => total + Math.max(0, Number(entry.offset ?? entry.high)), 0)
+    return { committed: sum(committed), end: sum(high) }
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+export async function waitFor(what, check, timeoutMs, everyMs = 500) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await sleep(everyMs)
+  }
+  log(`timed out waiting for ${what}`)
+  return false
+}
+
+/**
+ * Reads `topic` from the beginning with read_committed until `expected` records arrived and nothing
+ * new came for `quietMs`, or `timeoutMs` passed. Returns counts per input id.
+ */
+export async function audit(brokers, topic, expected, { quietMs = 4000, timeoutMs = 60_000 } = {}) {
+  const consumer = createKafkaClient({ brokers, logLevel: 'silent', clientId: 'fault-audit' }).consumer({
+    groupId: `fault-audit-${Date.now()}`,
+    readUncommitted: false,
+  })
+  const counts = new Map()
+  let records = 0
+  let last = Date.now()
+  await consumer.connect()
+  await consumer.subscribe([topic], { fromBeginning: true })
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async (batch, controls) => {
+      for (const record of batch.records) {
+        const id = JSON.parse(record.value.toString('utf8')).id
+        counts.set(id, (counts.get(id) ?? 0) + 1)
+        records++
+      }
+      last = Date.now()
+      controls.resolveOffset(batch.records[batch.records.length - 1].offset)
+    },
+  })
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline && !(counts.size >= expected && Date.now() - last >= quietMs)) await sleep(250)
+  await consumer.disconnect()
+  return { counts, records }
+}
+
+/** Missing ids, duplicated ids and extra records, for ids `t-0`…`t-(total-1)`. */
+export function tally(counts, total) {
+  let missing = 0
+  let duplicated = 0
+  let extra = 0
+  const missingSample = []
+  for (let i = 0; i < total; i++) {
+    const count = counts.get(`t-${i}`) ?? 0
+    if (count === 0) {
+      missing++
+      if (missingSample.length < 5) missingSample.push(`t-${i}`)
+    } else if (count > 1) {
+      duplicated++
+      extra += count - 1
+    }
+  }
+  return { missing, duplicated, extra, missingSample }
+}
+
+/** Prints the summary and exits 0 on PASS, 1 on FAIL. */
+export function finish(name, checks, facts) {
+  const passed = checks.every((check) => check.ok)
+  process.stdout.write(`\n=== ${name}: ${passed ? 'PASS' : 'FAIL'} ===\n`)
+  for (const [key, value] of Object.entries(facts)) process.stdout.write(`  ${key}: ${value}\n`)
+  for (const check of checks) process.stdout.write(`  [${check.ok ? 'ok' : 'FAILED'}] ${check.what}\n`)
+  process.exitCode = passed ? 0 : 1
+}
+
+export function grepLog(file, text) {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(text))
+  } catch {
+    return []
+  }
+}

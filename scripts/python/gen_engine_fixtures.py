@@ -1,0 +1,185 @@
+"""Writes the engine's parity fixtures (test/engine/fixtures/*.json) with real scikit-learn.
+
+The tests compare the TypeScript engine against these numbers; regenerate them (from the repository
+root) after changing the corpus below or upgrading scikit-learn:
+    python3 scripts/python/gen_engine_fixtures.py && npx prettier --write test/engine/fixtures/
+"""
+
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import scipy
+import sklearn
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.naive_bayes import ComplementNB, MultinomialNB
+
+OUT = Path(__file__).resolve().parents[2] / "test" / "engine" / "fixtures"
+
+TRICKY = [
+    "Hello, World! hello",
+    "a b c ab cd e1 9 99 _ __ a_b",
+    "I ❤️ NY 🗽 emoji🙂inside and 😀😀",
+    "Café naïve résumé CRÈME BRÛLÉE",
+    "東京は晴れ 北京欢迎你 서울특별시",
+    "مرحبا بالعالم العربية",
+    "हिन्दी भाषा नमस्ते किताब",
+    "Ελληνικά ΟΔΟΣ ΣΊΣΥΦΟΣ Σ ΣΣ ΑΣ.",
+    "İstanbul İI ǅemal ß ẞ ﬁne ŉ",
+    "https://t.co/AbC123?x=1&y=two www.example.com/path_name",
+    "@user_name #HashTag #2024 $AAPL RT:@other",
+    "numbers ²³ ¼ ½ Ⅻ ⅻ ① ١٢٣ ๑๒ 12,345.67",
+    "tabs\tand\nnew\r\nlines\u00a0nbsp\u2003em\u200bzwsp",
+    "x\u0301y combining a\u0308b",
+    "𝐁𝐨𝐥𝐝 𝔉𝔯𝔞𝔨𝔱𝔲𝔯 𐐀𐐁 𐐨𐐩 𝟙𝟚",
+    "ꟋA xꟋy ꟜB ɤɤ ƛƛ",
+    "don't won't it's O'Neil",
+    "",
+    "   ...   ",
+    "a",
+    "ab",
+]
+
+# A small corpus with repeated, rare and shared terms, non-ASCII words and one empty document.
+TRAIN = [
+    ("sports", "The team won the match; the fans cheered the goal"),
+    ("sports", "A late goal won the cup final for the home team"),
+    ("sports", "Football fans travel to the match. Goal goal goal!"),
+    ("sports", "Le match de football: l'équipe a gagné"),
+    ("tech", "The new phone has a faster chip and better camera"),
+    ("tech", "Apple and Google release phone software updates"),
+    ("tech", "A faster chip for laptops; the camera app crashed"),
+    ("tech", "Software update fixes the phone camera bug 🐛"),
+    ("tech", ""),
+    ("politics", "The election campaign focuses on taxes and jobs"),
+    ("politics", "Voters cheered the candidate after the debate"),
+    ("politics", "Parliament debates the new tax law; the vote is close"),
+    ("politics", "Élection présidentielle: le débat sur les impôts"),
+]
+
+TEST = [
+    "Goal! The team won",
+    "new phone camera",
+    "the debate on taxes",
+    "football match équipe",
+    "nothing known here zzz",
+    "",
+    "THE THE THE the",
+    "phone goal debate",
+    "🐛 bug camera camera camera",
+]
+
+EXTRA = [
+    ("tech", "Camera chip phone update"),
+    ("politics", "Taxes vote debate election"),
+    ("sports", "goal"),
+    ("sports", ""),
+    ("politics", "unknown words only xyzzy"),
+]
+
+CONFIGS = {
+    "multinomial-default": dict(algorithm="multinomial"),
+    "multinomial-alpha-uniform": dict(algorithm="multinomial", alpha=0.25, fitPrior=False),
+    "complement-default": dict(algorithm="complement"),
+    "complement-norm": dict(algorithm="complement", alpha=0.5, complementNorm=True),
+    "multinomial-sublinear-raw": dict(algorithm="multinomial", sublinearTf=True, norm="none", useIdf=False),
+    "multinomial-bigrams-pruned": dict(algorithm="multinomial", ngramRange=[1, 2], minDf=2, maxDf=0.5),
+    "complement-bigrams-proportion": dict(algorithm="complement", ngramRange=[1, 2], minDf=0.1, maxDf=5),
+}
+
+
+def sklearn_df(value, is_min):
+    # TrainingParams: minDf >= 1 and maxDf > 1 are counts, the rest proportions.
+    if is_min:
+        return int(value) if value >= 1 else float(value)
+    return int(value) if value > 1 else float(value)
+
+
+def build(config):
+    vectorizer = CountVectorizer(
+        ngram_range=tuple(config.get("ngramRange", [1, 1])),
+        min_df=sklearn_df(config.get("minDf", 1), True),
+        max_df=sklearn_df(config.get("maxDf", 1.0), False),
+    )
+    tfidf = TfidfTransformer(
+        norm=None if config.get("norm") == "none" else "l2",
+        use_idf=config.get("useIdf", True),
+        sublinear_tf=config.get("sublinearTf", False),
+    )
+    if config["algorithm"] == "multinomial":
+        model = MultinomialNB(alpha=config.get("alpha", 1.0), fit_prior=config.get("fitPrior", True))
+    else:
+        model = ComplementNB(alpha=config.get("alpha", 1.0), norm=config.get("complementNorm", False))
+    return vectorizer, tfidf, model
+
+
+def run(config):
+    vectorizer, tfidf, model = build(config)
+    texts = [t for _, t in TRAIN]
+    labels = [c for c, _ in TRAIN]
+    X = tfidf.fit_transform(vectorizer.fit_transform(texts))
+    model.fit(X, labels)
+    X_test = tfidf.transform(vectorizer.transform(TEST))
+    result = {
+        "params": config,
+        "vocabulary": vectorizer.get_feature_names_out().tolist(),
+        "idf": tfidf.idf_.tolist() if config.get("useIdf", True) else None,
+        "classes": model.classes_.tolist(),
+        "predictions": model.predict(X_test).tolist(),
+        "proba": model.predict_proba(X_test).tolist(),
+        "jll": model.predict_joint_log_proba(X_test).tolist(),
+    }
+    X_extra = tfidf.transform(vectorizer.transform([t for _, t in EXTRA]))
+    model.partial_fit(X_extra, [c for c, _ in EXTRA])
+    result["afterPartialFit"] = {
+        "predictions": model.predict(X_test).tolist(),
+        "proba": model.predict_proba(X_test).tolist(),
+    }
+    return result
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    analyzer = CountVectorizer().build_analyzer()
+    bigrams = CountVectorizer(ngram_range=(1, 2)).build_analyzer()
+    versions = {
+        "python": sys.version.split()[0],
+        "unicode": unicodedata.unidata_version,
+        "sklearn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
+    tokens = {
+        "versions": versions,
+        "cases": [{"text": t, "lower": t.lower(), "tokens": analyzer(t), "bigrams": bigrams(t)} for t in TRICKY],
+    }
+    write("tokenize.json", tokens)
+
+    lower = {}
+    for cp in range(sys.maxunicode + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        mapped = chr(cp).lower()
+        if mapped != chr(cp):
+            lower[f"{cp:x}"] = [ord(c) for c in mapped]
+    write("python-lower.json", {"versions": versions, "lower": lower})
+
+    classifiers = {
+        "versions": versions,
+        "train": [{"label": c, "text": t} for c, t in TRAIN],
+        "test": TEST,
+        "extra": [{"label": c, "text": t} for c, t in EXTRA],
+        "configs": {name: run(config) for name, config in CONFIGS.items()},
+    }
+    write("classifiers.json", classifiers)
+
+
+def write(name, value):
+    (OUT / name).write_text(json.dumps(value, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {OUT / name}")
+
+
+if __name__ == "__main__":
+    main()

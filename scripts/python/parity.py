@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""Checks topicstream against scikit-learn, its reference implementation.
+
+For each configuration, scikit-learn fits CountVectorizer -> TfidfTransformer -> MultinomialNB or
+ComplementNB on the 20 Newsgroups bydate training split and predicts the test split; topicstream
+does the same through its real command line (train, inspect --json, classify --proba). The two
+must agree on the vocabulary size, on every predicted label and on every probability to 1e-9.
+Token parity compares CountVectorizer's analyzer with `topicstream tokenize` on Unicode-heavy
+texts and, when given, the Sanders tweets. Exits 1 on any mismatch.
+
+Usage: parity.py --archive 20news-bydate.tar.gz [--tweets sanders.csv] [--json-out FILE]
+"""
+
+import argparse
+import csv
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+import numpy as np
+from sklearn.datasets import load_files
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.naive_bayes import ComplementNB, MultinomialNB
+from sklearn.pipeline import Pipeline
+
+TOLERANCE = 1e-9
+TUTORIAL = ["alt.atheism", "soc.religion.christian", "comp.graphics", "sci.med"]
+
+# name, categories (None = all 20), scikit-learn pipeline factory, topicstream train flags
+CONFIGS = [
+    (
+        "a",
+        "4 groups, tf-idf, MultinomialNB(alpha=1)",
+        TUTORIAL,
+        lambda: Pipeline([("vect", CountVectorizer()), ("tfidf", TfidfTransformer()), ("clf", MultinomialNB())]),
+        [],
+    ),
+    (
+        "b",
+        "20 groups, tf-idf, MultinomialNB(alpha=1)",
+        None,
+        lambda: Pipeline([("vect", CountVectorizer()), ("tfidf", TfidfTransformer()), ("clf", MultinomialNB())]),
+        [],
+    ),
+    (
+        "c",
+        "20 groups, tf-idf, ComplementNB(alpha=1)",
+        None,
+        lambda: Pipeline([("vect", CountVectorizer()), ("tfidf", TfidfTransformer()), ("clf", ComplementNB())]),
+        ["--algorithm", "complement"],
+    ),
+    (
+        "d",
+        "20 groups, sublinear tf-idf, (1,2)-grams, ComplementNB(alpha=0.3)",
+        None,
+        lambda: Pipeline(
+            [
+                ("vect", CountVectorizer(ngram_range=(1, 2))),
+                ("tfidf", TfidfTransformer(sublinear_tf=True)),
+                ("clf", ComplementNB(alpha=0.3)),
+            ]
+        ),
+        ["--algorithm", "complement", "--alpha", "0.3", "--sublinear-tf", "--ngram", "1,2"],
+    ),
+    (
+        "e",
+        "4 groups, raw counts, MultinomialNB(alpha=0.01)",
+        TUTORIAL,
+        lambda: Pipeline([("vect", CountVectorizer()), ("clf", MultinomialNB(alpha=0.01))]),
+        ["--no-idf", "--norm", "none", "--alpha", "0.01"],
+    ),
+]
+
+# Texts chosen to break naive tokenizers: Python's \w differs from JavaScript's \p{L}\p{N}_ on
+# combining marks, other digits and letter-like symbols, and lowercasing has special cases.
+TRICKY_TEXTS = [
+    "Hello World! I'm loving the new #iPhone4S from @Apple :) http://t.co/AbC123xyz",
+    "RT @user_name: __init__ snake_case_word _ a_b __ ___ x_",
+    "https://example.com/path?q=1&x=y www.test.org e-mail me@example.org",
+    "I ❤️ NY 😀😀 great👍day 👨‍👩‍👧 family 🇺🇸🇫🇷 flags ☕️coffee",
+    "Café naïve résumé São Paulo Ærøskøbing Dvořák façade",
+    "Cafe\u0301 e\u0301te\u0301 decomposed accents n\u0303o",
+    "東京は日本の首都です 中文分词测试 한국어 텍스트 カタカナ ﾊﾝｶｸ",
+    "مرحبا بالعالم ١٢٣ ٤٥ كِتَابٌ عَرَبِيّ",
+    "नमस्ते दुनिया हिन्दी क्षत्रिय संस्कृतम्",
+    "ภาษาไทย ทดสอบ Tiếng Việt có dấu שלום עולם",
+    "123 4.5 1,000 10% ² ³ ½ ① ⑩ ٣ ௰ 𝟙𝟚 Ⅻ ⅻ",
+    "ΟΔΟΣ ΣΊΣΥΦΟΣ Σ ΑΣ σς ΐ Ὀδυσσεύς",
+    "İstanbul İİ IIı TÜRKİYE ǅemal ǈ ǋ",
+    "straße STRASSE ẞ ﬁnance ﬀ Kelvin K Å ℌ ℍ",
+    "ＦＵＬＬ ｗｉｄｔｈ ｔｅｘｔ １２３",
+    "𝐀𝐁𝐂 𝒶𝒷𝒸 𐍈𐍉 𓀀𓀁 math and old scripts",
+    "tabs\tand\u00a0nbsp\u2003em\u200bzero\u200dwidth\ufeffbom",
+    "line\u2028separator para\u2029graph next\u0085line vt\x0bff\x0c end",
+    "don't won't y'all O'Neil rock'n'roll",
+    "a b c ab a1 1a 11 _1 __",
+    "MiXeD CaSe WORDS and ALLCAPS",
+    "",
+    "   ",
+    "ĲSSELMEER ĳ ŉ ǰ ΐ ẖ ẗ ﬆ",
+    "Ⓐⓑⓒ ⒜ 🄰 ᴬᴮ ª º ˆ ˇ",
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--archive", required=True, help="20news-bydate.tar.gz")
+    parser.add_argument("--tweets", help="Sanders corpus CSV (column TweetText), for token parity")
+    parser.add_argument("--topicstream", help="command running the CLI (default: node <repo>/bin/topicstream.js)")
+    parser.add_argument("--configs", default="abcde", help="which configurations to run (default abcde)")
+    parser.add_argument("--json-out", help="also write the results as JSON to this file")
+    args = parser.parse_args()
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    cli = shlex.split(args.topicstream) if args.topicstream else ["node", os.path.join(root, "bin", "topicstream.js")]
+    results = {"configs": [], "tokens": None, "partialFit": None}
+    failures = []
+
+    with tempfile.TemporaryDirectory(prefix="topicstream-parity-") as work:
+        started = time.time()
+        with tarfile.open(args.archive) as archive:
+            archive.extractall(work, filter="data")
+        log(f"extracted the archive in {time.time() - started:.1f} s")
+        models = {}
+        for name, title, categories, pipeline, flags in CONFIGS:
+            if name not in args.configs:
+                continue
+            result, model = run_config(work, args.archive, cli, name, title, categories, pipeline, flags)
+            results["configs"].append(result)
+            models[name] = model
+            if not result["ok"]:
+                failures.append(f"config ({name})")
+        if "a" in models:
+            results["partialFit"] = run_partial_fit(work, root, models["a"])
+            if not results["partialFit"]["ok"]:
+                failures.append("partial_fit")
+
+        results["tokens"] = run_tokens(cli, args.tweets)
+        if not results["tokens"]["ok"]:
+            failures.append("tokens")
+
+    print_table(results)
+    if args.json_out:
+        with open(args.json_out, "w") as out:
+            json.dump(results, out, indent=2)
+    if failures:
+        print(f"\nPARITY FAILED: {', '.join(failures)}")
+        return 1
+    print("\nPARITY OK")
+    return 0
+
+
+def load_split(work, split, categories):
+    # shuffle=False keeps load_files' order (sorted categories, sorted files), which
+    # topicstream reproduces: training sums floats in document order.
+    return load_files(
+        os.path.join(work, f"20news-bydate-{split}"),
+        categories=categories,
+        encoding="latin1",
+        shuffle=False,
+    )
+
+
+def run_config(work, archive, cli, name, title, categories, make_pipeline, flags):
+    log(f"({name}) {title}")
+    model = os.path.join(work, f"model-{name}.tsmodel")
+    train_args = ["train", "--dataset", f"20news:{archive}", "--out", model, "--json", "--quiet"] + flags
+    if categories:
+        train_args += ["--categories", ",".join(categories)]
+    # topicstream trains in a child process while scikit-learn fits here: two cores, half the wait.
+    started = time.time()
+    training = subprocess.Popen(cli + train_args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    train, test = load_split(work, "train", categories), load_split(work, "test", categories)
+    sk_started = time.time()
+    pipeline = make_pipeline().fit(train.data, train.target)
+    sk_fit = time.time() - sk_started
+    sk_proba = pipeline.predict_proba(test.data)
+    sk_labels = [train.target_names[i] for i in pipeline.predict(test.data)]
+    sk_vocab = len(pipeline.named_steps["vect"].vocabulary_)
+    truth = [test.target_names[i] for i in test.target]
+    sk_accuracy = float(np.mean([a == b for a, b in zip(sk_labels, truth)]))
+
+    stdout, stderr = training.communicate()
+    if training.returncode != 0:
+        sys.stderr.write(stderr.decode("utf-8", "replace"))
+        raise SystemExit(f"topicstream train failed ({training.returncode}) for config ({name})")
+    summary = json.loads(stdout)
+    ts_fit = time.time() - started
+    metadata = json.loads(run(cli + ["inspect", "--model", model, "--json"]).stdout)
+    requests = "".join(json.dumps({"id": i, "text": text}) + "\n" for i, text in enumerate(test.data))
+    answers = [json.loads(line) for line in run(cli + ["classify", "--model", model, "--proba"], requests).stdout.splitlines()]
+
+    classes = list(train.target_names)
+    ts_labels = [answer.get("label") for answer in answers]
+    ts_proba = np.array([[answer.get("probabilities", {}).get(c, np.nan) for c in classes] for answer in answers])
+    ts_accuracy = float(np.mean([a == b for a, b in zip(ts_labels, truth)]))
+    same_labels = sum(a == b for a, b in zip(ts_labels, sk_labels))
+    max_delta = float(np.nanmax(np.abs(ts_proba - sk_proba))) if ts_proba.shape == sk_proba.shape else float("inf")
+    if np.isnan(ts_proba).any():
+        max_delta = float("inf")
+    checks = {
+        "classes": metadata["classes"] == classes,
+        "vocabulary": sk_vocab == metadata["vocabularySize"] == summary["vocabularySize"],
+        "answers": len(answers) == len(test.data) and all(answer.get("id") == i for i, answer in enumerate(answers)),
+        "labels": same_labels == len(sk_labels),
+        "probabilities": max_delta <= TOLERANCE,
+        "accuracy": ts_accuracy == sk_accuracy and abs(summary.get("testAccuracy", -1) - sk_accuracy) < 1e-12,
+        "storedAccuracy": abs(metadata.get("testAccuracy", -1) - sk_accuracy) < 1e-12,
+    }
+    result = {
+        "config": name,
+        "title": title,
+        "trainDocuments": len(train.data),
+        "testDocuments": len(test.data),
+        "sklearn": {"vocabulary": sk_vocab, "accuracy": sk_accuracy, "fitSeconds": round(sk_fit, 2)},
+        "topicstream": {
+            "vocabulary": metadata["vocabularySize"],
+            "accuracy": ts_accuracy,
+            "trainSeconds": round(ts_fit, 2),
+        },
+        "sameLabels": same_labels,
+        "maxProbabilityDelta": max_delta,
+        "checks": checks,
+        "ok": all(checks.values()),
+    }
+    return result, {"path": model, "pipeline": pipeline, "train": train, "test": test}
+
+
+# Loads a trained model, applies partialFit with the given texts and labels, and prints the
+# probabilities of the evaluation texts: one JSON array per line.
+PARTIAL_FIT_SCRIPT = """
+import { readFileSync } from 'node:fs'
+const [engine, modelPath, inputPath] = process.argv.slice(1)
+const { loadModel } = await import(engine)
+const input = JSON.parse(readFileSync(inputPath, 'utf8'))
+const model = await loadModel(modelPath)
+model.partialFit(input.updateTexts, input.updateLabels)
+for (const text of input.evalTexts) process.stdout.write(JSON.stringify(Array.from(model.predictProba(text))) + '\\n')
+"""
+
+
+def run_partial_fit(work, root, model):
+    """Half of the test split is fed to partial_fit, the other half is predicted."""
+    log("(partial_fit) config (a) model updated with 751 test documents")
+    test, pipeline = model["test"], model["pipeline"]
+    half = len(test.data) // 2
+    update_texts, update_targets = test.data[:half], test.target[:half]
+    eval_texts = test.data[half:]
+    features = pipeline[:-1].transform(update_texts)
+    pipeline.named_steps["clf"].partial_fit(features, update_targets)
+    sk_proba = pipeline.predict_proba(eval_texts)
+
+    input_path = os.path.join(work, "partial-fit.json")
+    with open(input_path, "w") as out:
+        json.dump(
+            {
+                "updateTexts": update_texts,
+                "updateLabels": [test.target_names[i] for i in update_targets],
+                "evalTexts": eval_texts,
+            },
+            out,
+        )
+    engine = "file://" + os.path.join(root, "dist", "engine", "index.js")
+    output = run(["node", "--input-type=module", "-e", PARTIAL_FIT_SCRIPT, engine, model["path"], input_path]).stdout
+    ts_proba = np.array([json.loads(line) for line in output.splitlines()])
+    same_shape = ts_proba.shape == sk_proba.shape
+    max_delta = float(np.max(np.abs(ts_proba - sk_proba))) if same_shape else float("inf")
+    same_labels = int(np.sum(ts_proba.argmax(axis=1) == sk_proba.argmax(axis=1))) if same_shape else 0
+    return {
+        "updateDocuments": half,
+        "evalDocuments": len(eval_texts),
+        "sameLabels": same_labels,
+        "maxProbabilityDelta": max_delta,
+        "ok": same_shape and max_delta <= TOLERANCE and same_labels == len(eval_texts),
+    }
+
+
+def run_tokens(cli, tweets_path):
+    texts = list(TRICKY_TEXTS)
+    if tweets_path:
+        with open(tweets_path, newline="", encoding="utf-8") as source:
+            texts += [row["TweetText"] for row in csv.DictReader(source)]
+    # One text per line: the CLI splits on \n only (and drops a trailing \r).
+    texts = [text.replace("\r", " ").replace("\n", " ") for text in texts]
+    log(f"(tokens) {len(texts)} texts, unigrams and (1,2)-grams")
+    payload = "".join(text + "\n" for text in texts)
+    result = {"texts": len(texts), "mismatches": [], "ok": True}
+    for ngram in [(1, 1), (1, 2)]:
+        analyzer = CountVectorizer(ngram_range=ngram).build_analyzer()
+        output = run(cli + ["tokenize", "--ngram", f"{ngram[0]},{ngram[1]}"], payload).stdout.split("\n")[:-1]
+        if len(output) != len(texts):
+            result["mismatches"].append({"ngram": list(ngram), "error": f"{len(output)} lines for {len(texts)} texts"})
+            continue
+        for text, line in zip(texts, output):
+            expected, got = analyzer(text), json.loads(line)
+            if expected != got:
+                result["mismatches"].append({"ngram": list(ngram), "text": text, "sklearn": expected, "topicstream": got})
+    result["ok"] = not result["mismatches"]
+    return result
+
+
+def run(command, stdin=None):
+    completed = subprocess.run(
+        command,
+        input=None if stdin is None else stdin.encode("utf-8"),
+        capture_output=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stderr.decode("utf-8", "replace"))
+        raise SystemExit(f"command failed ({completed.returncode}): {' '.join(command[:4])} ...")
+    return subprocess.CompletedProcess(
+        command, 0, completed.stdout.decode("utf-8"), completed.stderr.decode("utf-8", "replace")
+    )
+
+
+def print_table(results):
+    header = f"{'config':<6} {'train':>6} {'test':>6} {'vocab sklearn':>13} {'vocab ts':>9} {'acc sklearn':>11} {'acc ts':>8} {'labels equal':>13} {'max |Δp|':>9}  result"
+    print("\n" + header)
+    print("-" * len(header))
+    for r in results["configs"]:
+        print(
+            f"({r['config']})    {r['trainDocuments']:>6} {r['testDocuments']:>6} {r['sklearn']['vocabulary']:>13,} "
+            f"{r['topicstream']['vocabulary']:>9,} {r['sklearn']['accuracy']:>11.4f} {r['topicstream']['accuracy']:>8.4f} "
+            f"{r['sameLabels']:>6}/{r['testDocuments']:<6} {r['maxProbabilityDelta']:>9.1e}  {'OK' if r['ok'] else 'MISMATCH ' + ','.join(k for k, v in r['checks'].items() if not v)}"
+        )
+    for r in results["configs"]:
+        print(f"  ({r['config']}) {r['title']}  [fit: sklearn {r['sklearn']['fitSeconds']} s, topicstream train {r['topicstream']['trainSeconds']} s]")
+    p = results["partialFit"]
+    if p:
+        print(
+            f"partial_fit (a) +{p['updateDocuments']} docs: labels equal {p['sameLabels']}/{p['evalDocuments']}, "
+            f"max |Δp| {p['maxProbabilityDelta']:.1e}  {'OK' if p['ok'] else 'MISMATCH'}"
+        )
+    t = results["tokens"]
+    print(f"tokens: {t['texts']} texts x 2 n-gram ranges, {len(t['mismatches'])} mismatches  {'OK' if t['ok'] else 'MISMATCH'}")
+    for m in t["mismatches"][:10]:
+        print(f"  {json.dumps(m, ensure_ascii=False)}")
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

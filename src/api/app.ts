@@ -1,0 +1,159 @@
+/**
+ * `buildApp` assembles the REST API: schemas, error mapping, metrics, docs, security and routes.
+ * It never listens (see server.ts), so tests drive it with `inject` or on port 0.
+ */
+import { readFileSync } from 'node:fs'
+import cors from '@fastify/cors'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import type { ModelRegistry } from '../engine/model-registry.js'
+import { TopicstreamError } from '../errors.js'
+import { type ApiConfig, resolveApiConfig } from './api-config.js'
+import { errorBody, errorBodySchema, toHttpError } from './http-errors.js'
+import { type ApiMetrics, createMetrics, recordModels } from './metrics.js'
+import { classifyRoutes } from './routes/classify.js'
+import { echoRoutes } from './routes/echo.js'
+import { healthRoutes } from './routes/health.js'
+import { modelRoutes } from './routes/models.js'
+import { securedScope } from './routes/secured-scope.js'
+import {
+  batchResponseSchema,
+  classificationSchema,
+  modelDetailSchema,
+  modelListSchema,
+  modelRefSchema,
+  modelSummarySchema,
+} from './schemas.js'
+
+/**
+ * Extra routes (e.g. the dashboard), called with the app after the core routes are registered:
+ * `plugins: [(app) => app.register(dashboardPlugin, options)]`. The result is awaited.
+ */
+export type AppExtension = (app: FastifyInstance) => unknown
+
+/** Named readiness checks besides "every model is loaded", e.g. `{ kafka: () => bridge.isRunning() }`. */
+export type ReadinessChecks = Readonly<Record<string, () => boolean>>
+
+export interface BuildAppOptions {
+  readonly registry: ModelRegistry
+  readonly config?: Partial<ApiConfig>
+  /** A pino logger, `true` for one at info level, `{ level }`, or false/absent for silence. */
+  readonly logger?: FastifyBaseLogger | boolean | { readonly level: string }
+  readonly metrics?: ApiMetrics
+  readonly readiness?: ReadinessChecks
+  readonly plugins?: readonly AppExtension[]
+}
+
+/** Never log credentials, whatever serializers a caller adds. */
+export const LOG_REDACT = ['req.headers.authorization', 'req.headers["x-api-key"]', 'headers.authorization']
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const config = resolveApiConfig(options.config)
+  const metrics = options.metrics ?? createMetrics()
+  const { registry } = options
+
+  const app = Fastify({
+    ...loggerOptions(options.logger),
+    bodyLimit: config.bodyLimit,
+    // Routes log their own errors; a line per request would cost more than the classification.
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, error: ours } = toHttpError(error)
+    if (status >= 500) request.log.error({ err: error, code: ours.code }, 'request failed')
+    if (ours.code === 'ERR_NOT_READY') reply.header('retry-after', '1')
+    return reply.code(status).send(errorBody(ours))
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const error = new TopicstreamError('ERR_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url}`)
+    return reply.code(404).send(errorBody(error))
+  })
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    }
+    metrics.httpRequests.inc(labels)
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000)
+    done()
+  })
+
+  recordModels(metrics, registry.list())
+  registry.onLoad(() => recordModels(metrics, registry.list()))
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'topicstream',
+        description:
+          'Topic classification of short texts (scikit-learn-exact TF-IDF + Naive Bayes). Error bodies are ' +
+          '`{"error":{"code","message"}}`. When API keys are configured, /v1 routes need `Authorization: Bearer KEY`.',
+        version: packageVersion(),
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      tags: [
+        { name: 'classify', description: 'Classify texts' },
+        { name: 'models', description: 'Served models' },
+        { name: 'operations', description: 'Health, readiness and metrics' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  })
+  if (config.docs) await app.register(swaggerUi, { routePrefix: '/docs' })
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'authorization'],
+    })
+  }
+
+  for (const schema of [
+    errorBodySchema,
+    modelRefSchema,
+    classificationSchema,
+    batchResponseSchema,
+    modelSummarySchema,
+    modelDetailSchema,
+    modelListSchema,
+  ]) {
+    app.addSchema(schema)
+  }
+
+  await app.register(healthRoutes, { registry, metrics, readiness: options.readiness ?? {} })
+  await app.register(
+    async (v1) => {
+      await securedScope(v1, config)
+      await v1.register(classifyRoutes, { registry, config, metrics })
+      await v1.register(modelRoutes, { registry })
+      if (config.benchmarkRoutes) await v1.register(echoRoutes, { config })
+    },
+    { prefix: '/v1' },
+  )
+  for (const extend of options.plugins ?? []) await extend(app)
+  return app
+}
+
+function loggerOptions(logger: BuildAppOptions['logger']): {
+  logger?: boolean | { level: string; redact: string[] }
+  loggerInstance?: FastifyBaseLogger
+} {
+  if (logger === undefined || logger === false) return { logger: false }
+  if (logger === true) return { logger: { level: 'info', redact: LOG_REDACT } }
+  if ('child' in logger) return { loggerInstance: logger }
+  return { logger: { level: logger.level, redact: LOG_REDACT } }
+}
+
+function packageVersion(): string {
+  // src/api/ and dist/api/ are both two levels below the package root.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return pkg.version
+}

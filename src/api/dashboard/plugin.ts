@@ -1,0 +1,192 @@
+/**
+ * The dashboard: a static page at `/` and a Server-Sent Events stream of classified records and
+ * stats snapshots. It knows nothing of Kafka: records come from a `RecordFeed`, figures from a
+ * `DashboardStats`.
+ *
+ *   GET /                    the page
+ *   GET /dashboard/<asset>   its script and stylesheet
+ *   GET /dashboard/events    SSE: `records` (batched, newest last) and `stats` (every second)
+ *   GET /dashboard/snapshot  the current stats snapshot as JSON
+ */
+import { readFileSync, existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { ServerResponse } from 'node:http'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { DashboardStats, FeedRecord, RecordFeed } from './types.js'
+
+export interface DashboardOptions {
+  readonly feed: RecordFeed
+  readonly stats: DashboardStats
+  /** Milliseconds between stats snapshots pushed to browsers (default 1000). */
+  readonly statsIntervalMs?: number
+  /** Milliseconds between record batches pushed to browsers (default 250). */
+  readonly recordsIntervalMs?: number
+  /** Records sent at most per batch, and kept for browsers that connect later (default 40). */
+  readonly recentRecords?: number
+  /** Told the number of connected browsers whenever it changes (e.g. for a gauge). */
+  readonly onViewers?: (count: number) => void
+}
+
+/** A browser slower than this many buffered bytes misses batches until it catches up. */
+const SLOW_CLIENT_BYTES = 1 << 20
+/** A browser this far behind is disconnected; its EventSource reconnects. */
+const STUCK_CLIENT_BYTES = 8 << 20
+const MAX_TEXT_CHARS = 600
+
+const ASSETS: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+}
+
+// The page may talk to this server only; no inline script or style.
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+
+/** The assets live beside the source; the compiled plugin finds them there too. */
+function assetDirectory(): string {
+  const candidates = [
+    new URL('./public/', import.meta.url),
+    new URL('../../../src/api/dashboard/public/', import.meta.url),
+  ]
+  for (const candidate of candidates) {
+    const path = fileURLToPath(candidate)
+    if (existsSync(`${path}index.html`)) return path
+  }
+  return fileURLToPath(candidates[0] as URL)
+}
+
+/** What the browser receives for one record: the text is cut, nothing else is added. */
+function toBrowser(record: FeedRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    text: record.text.length > MAX_TEXT_CHARS ? `${record.text.slice(0, MAX_TEXT_CHARS)}…` : record.text,
+    label: record.label,
+    confidence: record.confidence,
+    trueLabel: record.trueLabel,
+    at: record.classifiedAt,
+    endToEndMs: record.producedAt === undefined ? undefined : record.classifiedAt - record.producedAt,
+  }
+}
+
+function sseEvent(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+}
+
+export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
+  app: FastifyInstance,
+  options: DashboardOptions,
+) => {
+  const { feed, stats } = options
+  const statsIntervalMs = options.statsIntervalMs ?? 1000
+  const recordsIntervalMs = options.recordsIntervalMs ?? 250
+  const keep = options.recentRecords ?? 40
+
+  const directory = assetDirectory()
+  const assets = new Map<string, { body: Buffer; type: string }>()
+  for (const [name, type] of Object.entries(ASSETS)) {
+    assets.set(name, { body: readFileSync(`${directory}${name}`), type })
+  }
+
+  const clients = new Set<ServerResponse>()
+  const recent: Record<string, unknown>[] = []
+  let pending: Record<string, unknown>[] = []
+  let statsTimer: NodeJS.Timeout | undefined
+  let recordsTimer: NodeJS.Timeout | undefined
+
+  // Aggregation runs whether or not anyone watches, so a page opened later still has history.
+  const unsubscribe = feed.subscribe((record) => {
+    stats.record(record)
+    const entry = toBrowser(record)
+    recent.push(entry)
+    if (recent.length > keep) recent.shift()
+    if (clients.size > 0) {
+      pending.push(entry)
+      if (pending.length > keep) pending.shift()
+    }
+  })
+
+  function broadcast(chunk: string): void {
+    for (const client of clients) {
+      if (client.writableLength > STUCK_CLIENT_BYTES) {
+        client.destroy()
+        continue
+      }
+      if (client.writableLength > SLOW_CLIENT_BYTES) continue
+      client.write(chunk)
+    }
+  }
+
+  // Timers run only while a browser is connected.
+  function startTimers(): void {
+    if (statsTimer !== undefined) return
+    statsTimer = setInterval(() => broadcast(sseEvent('stats', stats.snapshot())), statsIntervalMs)
+    recordsTimer = setInterval(() => {
+      if (pending.length === 0) return
+      const batch = pending
+      pending = []
+      broadcast(sseEvent('records', batch))
+    }, recordsIntervalMs)
+  }
+
+  function stopTimers(): void {
+    clearInterval(statsTimer)
+    clearInterval(recordsTimer)
+    statsTimer = undefined
+    recordsTimer = undefined
+    pending = []
+  }
+
+  function remove(client: ServerResponse): void {
+    if (!clients.delete(client)) return
+    if (clients.size === 0) stopTimers()
+    options.onViewers?.(clients.size)
+  }
+
+  for (const [name, asset] of assets) {
+    const url = name === 'index.html' ? '/' : `/dashboard/${name}`
+    app.get(url, { schema: { hide: true } }, async (_request, reply) => {
+      reply.header('content-type', asset.type).header('cache-control', 'no-cache')
+      if (name === 'index.html') {
+        reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
+        reply.header('x-content-type-options', 'nosniff')
+      }
+      return asset.body
+    })
+  }
+
+  app.get('/dashboard/snapshot', { schema: { hide: true } }, async () => stats.snapshot())
+
+  app.get('/dashboard/events', { schema: { hide: true } }, (request, reply) => {
+    reply.hijack()
+    const response = reply.raw
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    response.write(`retry: 2000\n\n`)
+    // Stats first: they carry the model's class order, which fixes the category colours.
+    response.write(sseEvent('stats', stats.snapshot()))
+    response.write(sseEvent('records', recent))
+    clients.add(response)
+    startTimers()
+    options.onViewers?.(clients.size)
+    const close = (): void => remove(response)
+    request.raw.once('close', close)
+    response.once('close', close)
+    response.once('error', close)
+  })
+
+  // SSE responses never end on their own: end them before the server waits for its connections.
+  app.addHook('preClose', async () => {
+    for (const client of clients) client.end()
+    clients.clear()
+    stopTimers()
+    options.onViewers?.(0)
+  })
+  app.addHook('onClose', async () => {
+    unsubscribe()
+  })
+}

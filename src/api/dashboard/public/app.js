@@ -1,0 +1,328 @@
+/* global document, EventSource, fetch */
+// The dashboard page: one EventSource for records and stats, one form for ad-hoc classification.
+// Untrusted text is only ever set through textContent, never parsed as HTML.
+
+const SVG = 'http://www.w3.org/2000/svg'
+const PALETTE = [
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#5f6b7a',
+  '#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#a0cbe8', '#ffbe7d',
+] // prettier-ignore
+const FEED_LIMIT = 60
+const IDLE_AFTER_SECONDS = 10
+
+const $ = (id) => document.getElementById(id)
+const colours = new Map()
+let snapshotLabels = []
+
+function colourOf(label) {
+  if (!colours.has(label)) colours.set(label, PALETTE[colours.size % PALETTE.length])
+  return colours.get(label)
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag)
+  if (className) node.className = className
+  if (text !== undefined) node.textContent = text
+  return node
+}
+
+function svg(tag, attributes) {
+  const node = document.createElementNS(SVG, tag)
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value))
+  return node
+}
+
+const formatMs = (value) =>
+  value === undefined || value === null
+    ? '—'
+    : value < 1
+      ? `${(value * 1000).toFixed(0)} µs`
+      : value < 1000
+        ? `${value.toFixed(value < 10 ? 1 : 0)} ms`
+        : `${(value / 1000).toFixed(1)} s`
+const formatPct = (value) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`)
+const formatInt = (value) => (value === null || value === undefined ? '—' : value.toLocaleString('en-US'))
+
+// ---- live feed -------------------------------------------------------------------------------
+
+function feedItem(record) {
+  const item = el('li')
+  const row = el('div', 'row')
+  const chip = el('span', 'chip', record.label)
+  chip.style.background = colourOf(record.label)
+  chip.title = record.label
+  row.append(chip, el('span', 'confidence', formatPct(record.confidence)))
+  if (record.trueLabel) {
+    const ok = record.trueLabel === record.label
+    const verdict = el('span', `verdict ${ok ? 'ok' : 'wrong'}`, ok ? '✓' : `✗ ${record.trueLabel}`)
+    verdict.title = `known label: ${record.trueLabel}`
+    row.append(verdict)
+  } else if (record.endToEndMs !== undefined) {
+    row.append(el('span', 'verdict', formatMs(record.endToEndMs)))
+  }
+  item.append(row, el('p', 'text', record.text))
+  return item
+}
+
+function addRecords(records) {
+  if (records.length === 0) return
+  const feed = $('feed')
+  const fragment = document.createDocumentFragment()
+  for (let i = records.length - 1; i >= 0; i--) fragment.append(feedItem(records[i]))
+  feed.prepend(fragment)
+  while (feed.children.length > FEED_LIMIT) feed.lastElementChild.remove()
+  $('feed-empty').hidden = true
+}
+
+// ---- stats -----------------------------------------------------------------------------------
+
+function renderSpark(series) {
+  const spark = $('spark')
+  spark.replaceChildren()
+  if (series.length < 2) return
+  const max = Math.max(1, ...series)
+  const step = 120 / (series.length - 1)
+  const points = series.map((v, i) => `${(i * step).toFixed(1)},${(27 - (v / max) * 25).toFixed(1)}`)
+  spark.append(svg('polygon', { points: `0,28 ${points.join(' ')} 120,28`, fill: '#2f6fdf', opacity: 0.12 }))
+  spark.append(
+    svg('polyline', { points: points.join(' '), fill: 'none', stroke: '#2f6fdf', 'stroke-width': 1.2 }),
+  )
+}
+
+// Four gridline steps of 1, 2, 2.5 or 5 × 10^k records, whole numbers only.
+function niceStep(peak) {
+  const raw = Math.max(1, peak / 4)
+  const power = 10 ** Math.floor(Math.log10(raw))
+  for (const m of [1, 2, 2.5, 5, 10]) {
+    const step = m * power
+    if (step >= raw && Number.isInteger(step)) return step
+  }
+  return 10 * power
+}
+
+function renderChart(categories) {
+  const chart = $('category-chart')
+  chart.replaceChildren()
+  const width = 640
+  const height = 330
+  const left = 36
+  const bottom = 20
+  const plotW = width - left - 4
+  const plotH = height - bottom - 6
+  const { series, labels, bucketSeconds } = categories
+  const peak = Math.max(0, ...series.map((bucket) => bucket.reduce((sum, n) => sum + n, 0)))
+  const max = 4 * niceStep(peak)
+  for (let i = 0; i <= 4; i++) {
+    const y = 6 + plotH - (plotH * i) / 4
+    chart.append(svg('line', { class: 'grid', x1: left, x2: width - 4, y1: y, y2: y }))
+    const tick = svg('text', { class: 'axis', x: left - 6, y: y + 3, 'text-anchor': 'end' })
+    tick.textContent = formatInt(Math.round((max * i) / 4))
+    chart.append(tick)
+  }
+  const slot = plotW / Math.max(1, series.length)
+  const barW = Math.max(1, slot - 1.5)
+  series.forEach((bucket, b) => {
+    let y = 6 + plotH
+    bucket.forEach((count, i) => {
+      if (count === 0) return
+      const h = (count / max) * plotH
+      y -= h
+      const rect = svg('rect', {
+        x: left + b * slot + 0.75,
+        y,
+        width: barW,
+        height: h,
+        fill: colourOf(labels[i]),
+      })
+      const title = svg('title', {})
+      title.textContent = `${labels[i]}: ${count}`
+      rect.append(title)
+      chart.append(rect)
+    })
+  })
+  const spanSeconds = series.length * bucketSeconds
+  for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
+    const ago = Math.round(spanSeconds * (1 - fraction))
+    const label = svg('text', {
+      class: 'axis',
+      x: left + plotW * fraction,
+      y: height - 4,
+      'text-anchor': fraction === 0 ? 'start' : fraction === 1 ? 'end' : 'middle',
+    })
+    label.textContent =
+      ago === 0 ? 'now' : ago >= 60 ? `−${(ago / 60).toFixed(ago % 60 ? 1 : 0)} min` : `−${ago} s`
+    chart.append(label)
+  }
+  $('chart-hint').textContent = `records per ${bucketSeconds} s, last ${Math.round(spanSeconds / 60)} minutes`
+}
+
+function renderTotals(categories) {
+  const order = categories.labels
+    .map((label, i) => ({ label, count: categories.totals[i] ?? 0 }))
+    .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label))
+  const list = $('totals')
+  list.replaceChildren(
+    ...order.map(({ label, count }) => {
+      const item = el('li')
+      const swatch = el('span', 'swatch')
+      swatch.style.background = colourOf(label)
+      const name = el('span', 'name', label)
+      name.title = label
+      item.append(swatch, name, el('span', 'count', formatInt(count)))
+      return item
+    }),
+  )
+}
+
+function renderState(stats) {
+  const state = $('state')
+  const banner = $('banner')
+  const idle = stats.idleSeconds === null || stats.idleSeconds >= IDLE_AFTER_SECONDS
+  let kind = stats.kafka
+  let text = { up: 'Kafka connected', down: 'Kafka unavailable', connecting: 'connecting to Kafka' }[kind]
+  text ??= 'Kafka state unknown'
+  banner.hidden = true
+  if (stats.kafka === 'down') {
+    banner.hidden = false
+    banner.dataset.kind = 'down'
+    const reason = (stats.kafkaMessage ?? '').replace(/^Kafka is unavailable:\s*/, '')
+    banner.textContent = `Kafka is unreachable${reason ? ` (${reason})` : ''}. Records will appear again once it is back; the classify box still works.`
+  } else if (stats.kafka === 'up' && idle) {
+    kind = 'idle'
+    text = stats.idleSeconds === null ? 'stream idle' : `idle for ${stats.idleSeconds} s`
+    banner.hidden = false
+    banner.dataset.kind = 'idle'
+    const topic = stats.topics ? ` on ${stats.topics.output}` : ''
+    banner.textContent =
+      stats.idleSeconds === null
+        ? `No classified records${topic} yet. Is a producer writing to ${stats.topics?.input ?? 'the input topic'}?`
+        : `No new records${topic} for ${stats.idleSeconds} s.`
+  } else if (stats.kafka === 'up') {
+    text = 'streaming'
+  }
+  state.dataset.state = kind
+  state.textContent = text
+}
+
+function renderStats(stats) {
+  renderState(stats)
+  if (stats.model)
+    $('model').textContent = `${stats.model.name}${stats.model.version ? ` · ${stats.model.version}` : ''}`
+  if (stats.topics) $('topics').textContent = `${stats.topics.input} → ${stats.topics.output}`
+  // Colours follow the model's class order so a category keeps its colour across reloads.
+  if (stats.categories.labels.length !== snapshotLabels.length) {
+    snapshotLabels = stats.categories.labels
+    for (const label of snapshotLabels) colourOf(label)
+  }
+  $('throughput').textContent =
+    stats.throughput < 10 ? stats.throughput.toFixed(1) : formatInt(Math.round(stats.throughput))
+  renderSpark(stats.throughputSeries)
+  $('classify-p50').textContent = formatMs(stats.classifyLatencyMs?.p50)
+  $('classify-p99').textContent = formatMs(stats.classifyLatencyMs?.p99)
+  $('e2e-p50').textContent = formatMs(stats.endToEndLatencyMs?.p50)
+  $('e2e-p99').textContent = formatMs(stats.endToEndLatencyMs?.p99)
+  $('accuracy').textContent = formatPct(stats.accuracy.window)
+  $('accuracy-overall').textContent = formatPct(stats.accuracy.overall)
+  $('lag').textContent = formatInt(stats.consumerLag)
+  $('dlq').textContent = formatInt(stats.dlqCount)
+  $('total').textContent = formatInt(stats.totals.records)
+  renderChart(stats.categories)
+  renderTotals(stats.categories)
+}
+
+// ---- classify box ----------------------------------------------------------------------------
+
+// Same token rule as the model's analyzer (scikit-learn's default `(?u)\b\w\w+\b`, lowercased).
+const TOKEN = /[\p{L}\p{N}_]{2,}/gu
+
+function highlight(text, explanation) {
+  const weights = new Map()
+  for (const { term, weight } of explanation) {
+    for (const part of term.split(' ')) weights.set(part, Math.max(weights.get(part) ?? 0, weight))
+  }
+  const top = Math.max(1e-9, ...weights.values())
+  const out = $('highlighted')
+  out.replaceChildren()
+  let last = 0
+  for (const match of text.matchAll(TOKEN)) {
+    const weight = weights.get(match[0].toLowerCase())
+    if (weight === undefined || weight <= 0) continue
+    out.append(text.slice(last, match.index))
+    const mark = el('mark', undefined, match[0])
+    mark.style.background = `rgba(47, 111, 223, ${(0.15 + 0.55 * (weight / top)).toFixed(2)})`
+    mark.title = `+${weight.toFixed(3)} toward the top label`
+    out.append(mark)
+    last = match.index + match[0].length
+  }
+  out.append(text.slice(last))
+}
+
+function renderResult(text, result) {
+  const list = $('topk')
+  list.replaceChildren(
+    ...result.top_k.map(({ label, probability }) => {
+      const item = el('li')
+      const track = el('span', 'track')
+      const bar = el('span', 'bar')
+      bar.style.width = `${Math.max(0.5, probability * 100).toFixed(1)}%`
+      bar.style.background = colourOf(label)
+      bar.style.display = 'block'
+      track.append(bar)
+      const name = el('span', 'name', label)
+      name.title = label
+      item.append(name, track, el('span', 'pct', formatPct(probability)))
+      return item
+    }),
+  )
+  highlight(text, result.explanation ?? [])
+  $('highlight-caption').textContent = result.explanation?.length
+    ? `Highlighted: the terms that raised ${result.label} over the runner-up; darker is stronger.`
+    : 'No term of this text is in the vocabulary: the answer comes from the class priors.'
+  $('classify-result').hidden = false
+}
+
+async function classify(event) {
+  event.preventDefault()
+  const text = $('classify-text').value
+  const button = $('classify-button')
+  const error = $('classify-error')
+  error.textContent = ''
+  if (text.trim() === '') {
+    error.textContent = 'Type some text first.'
+    return
+  }
+  button.disabled = true
+  try {
+    const response = await fetch('/v1/classify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text, top_k: 5, explain: true }),
+    })
+    const body = await response.json()
+    if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`)
+    renderResult(text, body)
+  } catch (failure) {
+    error.textContent = `Could not classify: ${failure.message}`
+  } finally {
+    button.disabled = false
+  }
+}
+
+// ---- wiring ----------------------------------------------------------------------------------
+
+function connect() {
+  const events = new EventSource('/dashboard/events')
+  events.addEventListener('records', (event) => addRecords(JSON.parse(event.data)))
+  events.addEventListener('stats', (event) => renderStats(JSON.parse(event.data)))
+  events.addEventListener('error', () => {
+    const state = $('state')
+    state.dataset.state = 'down'
+    state.textContent = 'server unreachable'
+  })
+}
+
+$('classify-form').addEventListener('submit', classify)
+$('classify-text').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('classify-form').requestSubmit()
+})
+connect()

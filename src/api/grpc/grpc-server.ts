@@ -1,0 +1,138 @@
+/**
+ * `createGrpcServer` builds the gRPC server (Classifier, standard health, server reflection and,
+ * with benchmark routes on, the Echo service) without binding; `listen` and `shutdown` are explicit.
+ */
+import { fileURLToPath } from 'node:url'
+import { Server, ServerCredentials } from '@grpc/grpc-js'
+import { loadSync } from '@grpc/proto-loader'
+import { ReflectionService } from '@grpc/reflection'
+import { HealthImplementation } from 'grpc-health-check'
+import type { ModelRegistry } from '../../engine/model-registry.js'
+import { TopicstreamError } from '../../errors.js'
+import { type ApiConfig, resolveApiConfig } from '../api-config.js'
+import { createKeyChecker } from '../api-keys.js'
+import { createClassify } from '../classify-service.js'
+import { type ApiMetrics, createMetrics } from '../metrics.js'
+import { createClassifierService } from './classifier-service.js'
+import { createEchoService } from './echo-service.js'
+import { EchoService } from './generated/topicstream/bench/v1/echo.js'
+import { ClassifierService } from './generated/topicstream/v1/classifier.js'
+import { StreamTracker } from './stream-handler.js'
+
+export const CLASSIFIER_SERVICE_NAME = 'topicstream.v1.Classifier'
+
+/** `proto/` at the package root: three levels above both src/api/grpc/ and dist/api/grpc/. */
+export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url))
+
+export interface GrpcServerOptions {
+  readonly registry: ModelRegistry
+  readonly config?: Partial<ApiConfig>
+  readonly metrics?: ApiMetrics
+  /** Extra readiness besides "every model is loaded" (e.g. the embedded Kafka bridge). */
+  readonly isReady?: () => boolean
+}
+
+export interface GrpcServer {
+  readonly server: Server
+  /** Binds (port 0 picks a free one) and resolves to the bound port. */
+  listen(host: string, port: number): Promise<number>
+  /** Open ClassifyStream/EchoStream calls. */
+  readonly activeStreams: number
+  /** Re-reads readiness into the health service (also done every second while listening). */
+  refreshHealth(): void
+  /**
+   * Stops accepting calls, lets running calls and streams finish for up to `graceMs`, then cancels
+   * whatever is left. Health reports NOT_SERVING from the first moment.
+   */
+  shutdown(graceMs: number): Promise<void>
+}
+
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const config = resolveApiConfig(options.config)
+  const metrics = options.metrics ?? createMetrics()
+  const { registry } = options
+  const checkKey = createKeyChecker(config.apiKeys)
+  const streams = new StreamTracker(metrics)
+
+  const server = new Server({
+    'grpc.max_receive_message_length': config.grpcMaxMessageBytes,
+    'grpc.max_send_message_length': config.grpcMaxMessageBytes,
+  })
+  server.addService(
+    ClassifierService,
+    createClassifierService({
+      registry,
+      classify: createClassify(registry, config, metrics),
+      metrics,
+      checkKey,
+      streams,
+    }),
+  )
+  const protoFiles = ['grpc/health/v1/health.proto', 'topicstream/v1/classifier.proto']
+  if (config.benchmarkRoutes) {
+    server.addService(EchoService, createEchoService(config, metrics, checkKey, streams))
+    protoFiles.push('topicstream/bench/v1/echo.proto')
+  }
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [CLASSIFIER_SERVICE_NAME]: 'NOT_SERVING' })
+  health.addToServer(server)
+  // keepCase: reflection clients must see the proto's own field names (top_k), not camelCase.
+  const described = loadSync(protoFiles, { keepCase: true, includeDirs: [PROTO_DIR, `${PROTO_DIR}vendor`] })
+  new ReflectionService(described).addToServer(server)
+
+  let closing = false
+  let timer: NodeJS.Timeout | undefined
+  const refreshHealth = (): void => {
+    const ready = !closing && registry.isReady() && (options.isReady?.() ?? true)
+    const state = ready ? 'SERVING' : 'NOT_SERVING'
+    health.setStatus('', state)
+    health.setStatus(CLASSIFIER_SERVICE_NAME, state)
+  }
+
+  return {
+    server,
+    get activeStreams() {
+      return streams.size
+    },
+    refreshHealth,
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.bindAsync(
+          `${host.includes(':') ? `[${host}]` : host}:${port}`,
+          ServerCredentials.createInsecure(),
+          (error, bound) => {
+            if (error) {
+              reject(
+                new TopicstreamError(
+                  'ERR_CONFIG_INVALID',
+                  `Cannot listen for gRPC on ${host}:${port}: ${error.message}`,
+                  { cause: error },
+                ),
+              )
+              return
+            }
+            refreshHealth()
+            timer = setInterval(refreshHealth, 1000).unref()
+            resolve(bound)
+          },
+        )
+      })
+    },
+    async shutdown(graceMs) {
+      closing = true
+      if (timer) clearInterval(timer)
+      refreshHealth()
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown()
+          resolve()
+        }, graceMs)
+        force.unref()
+        server.tryShutdown(() => {
+          clearTimeout(force)
+          resolve()
+        })
+      })
+    },
+  }
+}

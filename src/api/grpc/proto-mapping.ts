@@ -1,0 +1,70 @@
+/** Conversions between the engine/registry shapes and the generated protobuf messages. */
+import type { ModelEntry } from '../../engine/model-registry.js'
+import type { ClassifyRequestFields, ClassifyResult } from '../classify-service.js'
+import type { ClassifyResponse, ModelInfo } from './generated/topicstream/v1/classifier.js'
+import { TopicstreamError } from '../../errors.js'
+import { MAX_TOP_K } from '../schemas.js'
+
+interface ProtoClassifyFields {
+  readonly text: string
+  readonly top_k?: number | undefined
+  readonly explain: boolean
+  readonly model: string
+}
+
+/** Proto3 cannot tell an absent string from an empty one: `text: ""` classifies from the priors. */
+export function fromProtoRequest(request: ProtoClassifyFields): ClassifyRequestFields {
+  const topK = request.top_k
+  if (topK !== undefined && (topK < 1 || topK > MAX_TOP_K)) {
+    throw new TopicstreamError('ERR_REQUEST_INVALID', `top_k must be between 1 and ${MAX_TOP_K}`)
+  }
+  return {
+    text: request.text,
+    top_k: topK,
+    explain: request.explain,
+    model: request.model === '' ? undefined : request.model,
+  }
+}
+
+export function toProtoResponse(result: ClassifyResult): ClassifyResponse {
+  return {
+    label: result.label,
+    confidence: result.confidence,
+    top_k: result.top_k as ClassifyResponse['top_k'],
+    explanation: (result.explanation ?? []) as ClassifyResponse['explanation'],
+    model: result.model,
+  }
+}
+
+export function toProtoModelInfo(entry: ModelEntry): ModelInfo {
+  const metadata = entry.model?.metadata
+  const params = metadata?.params
+  return {
+    name: entry.name,
+    version: metadata?.version ?? '',
+    is_default: entry.isDefault,
+    classes: [...(metadata?.classes ?? [])],
+    vocabulary_size: metadata?.vocabularySize ?? 0,
+    params:
+      params === undefined
+        ? undefined
+        : {
+            algorithm: params.algorithm,
+            alpha: params.alpha,
+            fit_prior: params.fitPrior,
+            complement_norm: params.complementNorm,
+            use_idf: params.useIdf,
+            norm: params.norm,
+            sublinear_tf: params.sublinearTf,
+            smooth_idf: params.smoothIdf,
+            ngram_range: [...params.ngramRange],
+            min_df: params.minDf,
+            max_df: params.maxDf,
+          },
+    test_accuracy: metadata?.testAccuracy,
+    dataset_source: metadata?.dataset.source ?? '',
+    train_documents: metadata?.dataset.trainDocuments ?? 0,
+    created_at: metadata?.createdAt ?? '',
+    loaded_at: entry.loadedAt?.toISOString() ?? '',
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Prometheus metrics. A fresh `Registry` per call (never prom-client's global one), so several
+ * servers can live in one process and the embedded Kafka bridge registers into the same registry.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { ModelEntry } from '../engine/model-registry.js'
+
+export interface ApiMetrics {
+  readonly registry: Registry
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>
+  readonly grpcRequests: Counter<'method' | 'code'>
+  readonly grpcDuration: Histogram<'method' | 'code'>
+  readonly grpcActiveStreams: Gauge
+  readonly classifications: Counter<'model' | 'label'>
+  readonly modelInfo: Gauge<'model' | 'version' | 'default' | 'classes'>
+}
+
+export interface CreateMetricsOptions {
+  /** Process metrics (CPU, memory, event loop lag); default true. */
+  readonly defaultMetrics?: boolean
+  readonly prefix?: string
+}
+
+// Classification takes microseconds, so the interesting latencies sit well below prom-client's defaults.
+const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+]
+
+export function createMetrics(options: CreateMetricsOptions = {}): ApiMetrics {
+  const prefix = options.prefix ?? 'topicstream_'
+  const registry = new Registry()
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix })
+  const registers = [registry]
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: `${prefix}http_requests_total`,
+      help: 'HTTP requests by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: `${prefix}http_request_duration_seconds`,
+      help: 'HTTP request latency by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    grpcRequests: new Counter({
+      name: `${prefix}grpc_requests_total`,
+      help: 'gRPC calls (unary) and stream messages by method and status code',
+      labelNames: ['method', 'code'],
+      registers,
+    }),
+    grpcDuration: new Histogram({
+      name: `${prefix}grpc_request_duration_seconds`,
+      help: 'gRPC unary call latency by method and status code',
+      labelNames: ['method', 'code'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    grpcActiveStreams: new Gauge({
+      name: `${prefix}grpc_active_streams`,
+      help: 'Open ClassifyStream calls',
+      registers,
+    }),
+    classifications: new Counter({
+      name: `${prefix}classifications_total`,
+      help: 'Texts classified over REST and gRPC, by model and winning label',
+      labelNames: ['model', 'label'],
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: `${prefix}model_info`,
+      help: 'Served models (value 1), with their version and number of classes',
+      labelNames: ['model', 'version', 'default', 'classes'],
+      registers,
+    }),
+  }
+}
+
+/** Sets the model-info gauge to the registry's current models (call after every load). */
+export function recordModels(metrics: ApiMetrics, entries: readonly ModelEntry[]): void {
+  metrics.modelInfo.reset()
+  for (const entry of entries) {
+    if (entry.model === undefined) continue
+    metrics.modelInfo.set(
+      {
+        model: entry.name,
+        version: entry.model.metadata.version,
+        default: String(entry.isDefault),
+        classes: String(entry.model.classes.length),
+      },
+      1,
+    )
+  }
+}

@@ -1,0 +1,76 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { ModelEntry, ModelRegistry } from '../../engine/model-registry.js'
+import { errorResponses, modelParamsSchema } from '../schemas.js'
+
+const security = [{ apiKey: [] }]
+
+export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry }> = async (
+  app,
+  { registry },
+) => {
+  app.get(
+    '/models',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'List the served models',
+        security,
+        response: { 200: { $ref: 'ModelList#' }, ...errorResponses(401, 429) },
+      },
+    },
+    async () => ({ models: registry.list().map(summary) }),
+  )
+
+  app.get<{ Params: { name: string } }>(
+    '/models/:name',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'One model: classes, vocabulary size, training parameters, test accuracy, version',
+        security,
+        params: modelParamsSchema,
+        response: { 200: { $ref: 'ModelDetail#' }, ...errorResponses(401, 404, 429, 503) },
+      },
+    },
+    async (request) => detail(registry.entry(request.params.name)),
+  )
+
+  app.post<{ Params: { name: string } }>(
+    '/models/:name/reload',
+    {
+      schema: {
+        tags: ['models'],
+        summary:
+          'Load the model file again and swap it in atomically (in-flight requests finish on the old one)',
+        security,
+        params: modelParamsSchema,
+        response: { 200: { $ref: 'ModelDetail#' }, ...errorResponses(401, 404, 429, 500) },
+      },
+    },
+    async (request) => detail(await registry.reload(request.params.name)),
+  )
+}
+
+export function summary(entry: ModelEntry): Record<string, unknown> {
+  const metadata = entry.model?.metadata
+  return {
+    name: entry.name,
+    version: metadata?.version ?? '',
+    default: entry.isDefault,
+    classes: metadata?.classes ?? [],
+    vocabulary_size: metadata?.vocabularySize ?? 0,
+    ...(metadata?.testAccuracy === undefined ? {} : { test_accuracy: metadata.testAccuracy }),
+    ...(metadata === undefined ? {} : { created_at: metadata.createdAt }),
+    ...(entry.loadedAt === undefined ? {} : { loaded_at: entry.loadedAt.toISOString() }),
+  }
+}
+
+function detail(entry: ModelEntry): Record<string, unknown> {
+  const metadata = entry.model?.metadata
+  return {
+    ...summary(entry),
+    params: metadata?.params ?? {},
+    dataset: metadata?.dataset ?? {},
+    ...(metadata === undefined ? {} : { format_version: metadata.formatVersion }),
+  }
+}

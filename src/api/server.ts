@@ -1,0 +1,100 @@
+/**
+ * Starts REST and gRPC on one model registry and stops them gracefully: readiness turns false,
+ * new connections are refused, in-flight requests and streams get `graceMs` to finish, then
+ * whatever is left is cut.
+ */
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { ModelRegistry } from '../engine/model-registry.js'
+import { type ApiConfig, resolveApiConfig } from './api-config.js'
+import { type AppExtension, type ReadinessChecks, buildApp } from './app.js'
+import { type GrpcServer, createGrpcServer } from './grpc/grpc-server.js'
+import { type ApiMetrics, createMetrics } from './metrics.js'
+
+export interface StartServerOptions {
+  readonly registry: ModelRegistry
+  readonly config?: Partial<ApiConfig>
+  readonly host: string
+  /** REST port; 0 picks a free one. */
+  readonly port: number
+  /** gRPC port; 0 picks a free one, -1 disables gRPC. */
+  readonly grpcPort: number
+  readonly logger?: FastifyBaseLogger | boolean | { readonly level: string }
+  readonly metrics?: ApiMetrics
+  readonly readiness?: ReadinessChecks
+  readonly plugins?: readonly AppExtension[]
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance
+  readonly grpc: GrpcServer | undefined
+  readonly metrics: ApiMetrics
+  readonly restUrl: string
+  readonly restPort: number
+  /** Undefined when gRPC is disabled. */
+  readonly grpcPort: number | undefined
+  /** Graceful stop; resolves once both servers are closed. Safe to call twice. */
+  close(graceMs?: number): Promise<void>
+}
+
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const config = resolveApiConfig(options.config)
+  const metrics = options.metrics ?? createMetrics()
+  let closing = false
+  const readiness: ReadinessChecks = { ...options.readiness, serving: () => !closing }
+  const app = await buildApp({
+    registry: options.registry,
+    config,
+    metrics,
+    readiness,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
+  })
+  const external = Object.entries(options.readiness ?? {})
+  const grpc =
+    options.grpcPort < 0
+      ? undefined
+      : createGrpcServer({
+          registry: options.registry,
+          config,
+          metrics,
+          isReady: () => external.every(([, check]) => check()),
+        })
+
+  let grpcPort: number | undefined
+  try {
+    await app.listen({ host: options.host, port: options.port })
+    if (grpc) grpcPort = await grpc.listen(options.host, options.grpcPort)
+  } catch (error) {
+    await app.close()
+    if (grpc) await grpc.shutdown(0)
+    throw error
+  }
+  const address = app.server.address()
+  const restPort = typeof address === 'object' && address !== null ? address.port : options.port
+  const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host
+
+  let closed: Promise<void> | undefined
+  return {
+    app,
+    grpc,
+    metrics,
+    restUrl: `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${restPort}`,
+    restPort,
+    grpcPort,
+    close(graceMs = 10_000) {
+      closing = true
+      closed ??= Promise.all([closeRest(app, graceMs), grpc?.shutdown(graceMs)]).then(() => undefined)
+      return closed
+    },
+  }
+}
+
+async function closeRest(app: FastifyInstance, graceMs: number): Promise<void> {
+  const force = setTimeout(() => app.server.closeAllConnections(), graceMs)
+  force.unref()
+  try {
+    await app.close()
+  } finally {
+    clearTimeout(force)
+  }
+}

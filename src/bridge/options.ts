@@ -1,0 +1,87 @@
+/**
+ * The bridge's command-line/environment options, shared by `topicstream bridge` and by the commands
+ * that embed a bridge (`serve`, `up`), so flags, variables and defaults are the same everywhere.
+ */
+import type { OptionSpecs, Options } from '../config.js'
+import type { BridgeOptions } from './bridge.js'
+import { DEFAULT_MAX_TEXT_BYTES } from './records.js'
+
+export const BRIDGE_KAFKA_OPTIONS = {
+  brokers: {
+    kind: 'list',
+    env: 'KAFKA_BROKERS',
+    default: ['127.0.0.1:9092'],
+    description: 'Kafka bootstrap brokers, host:port, comma-separated',
+  },
+  inputTopic: {
+    kind: 'string',
+    env: 'TOPICSTREAM_INPUT_TOPIC',
+    default: 'tweets',
+    description: 'Topic to classify (JSON {"id","text",...} or raw UTF-8 text values)',
+  },
+  outputTopic: {
+    kind: 'string',
+    env: 'TOPICSTREAM_OUTPUT_TOPIC',
+    default: 'tweets-classified',
+    description: 'Topic the classifications are written to (same key as the input)',
+  },
+  dlqTopic: {
+    kind: 'string',
+    env: 'TOPICSTREAM_DLQ_TOPIC',
+    default: 'tweets-dlq',
+    description: 'Dead-letter topic for records that cannot be classified (original bytes kept)',
+  },
+  group: {
+    kind: 'string',
+    env: 'TOPICSTREAM_GROUP',
+    default: 'topicstream-bridge',
+    description: 'Consumer group; bridges in one group share the input partitions',
+  },
+  exactlyOnce: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_EXACTLY_ONCE',
+    description: 'Transactional results + offsets (read_committed consumers see each input once)',
+  },
+  maxTextBytes: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_MAX_TEXT_BYTES',
+    default: DEFAULT_MAX_TEXT_BYTES,
+    min: 1,
+    description: 'Larger texts (UTF-8 bytes) go to the dead-letter topic',
+  },
+  partitions: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_PARTITIONS',
+    default: 3,
+    min: 1,
+    description: 'Partitions of the topics the bridge creates when they are missing',
+  },
+  topK: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_TOP_K',
+    default: 3,
+    min: 1,
+    description: "Classes listed in each result's top_k",
+  },
+} as const satisfies OptionSpecs
+
+export type BridgeKafkaOptions = Options<typeof BRIDGE_KAFKA_OPTIONS>
+
+/** The `createBridge` options these flags decide (the caller adds `classify`, metrics and logger). */
+export function bridgeSettings(
+  options: BridgeKafkaOptions,
+): Pick<
+  BridgeOptions,
+  'brokers' | 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'groupId' | 'exactlyOnce' | 'limits' | 'partitions'
+> {
+  return {
+    brokers: options.brokers,
+    inputTopic: options.inputTopic,
+    outputTopic: options.outputTopic,
+    dlqTopic: options.dlqTopic,
+    groupId: options.group,
+    exactlyOnce: options.exactlyOnce,
+    limits: { maxTextBytes: options.maxTextBytes },
+    partitions: options.partitions,
+  }
+}

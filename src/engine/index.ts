@@ -1,0 +1,12 @@
+/**
+ * The engine's public surface: scikit-learn-exact CountVectorizer → TfidfTransformer →
+ * MultinomialNB / ComplementNB, model files, and the dataset loaders.
+ */
+export * from './types.js'
+export { TextClassifier } from './text-classifier.js'
+export { trainClassifier } from './train.js'
+export type { TrainingSource } from './train.js'
+export { loadModel, saveModel, MODEL_FORMAT_VERSION } from './model-file.js'
+export type { SaveModelExtra } from './model-file.js'
+export { tokenize, analyze } from './tokenizer.js'
+export * from './datasets/index.js'

@@ -1,0 +1,273 @@
+/**
+ * A trained model: vocabulary, idf, the Naive Bayes sufficient statistics and the term-major
+ * weights derived from them. `classify` is synchronous and allocation-light; it is what every
+ * REST/gRPC request and every Kafka record goes through.
+ */
+import { createHash } from 'node:crypto'
+import { TopicstreamError } from '../errors.js'
+import { computeWeights } from './naive-bayes.js'
+import type { TermIndex } from './term-index.js'
+import type { Classification, ClassifyOptions, LabelProbability, ModelMetadata, TermWeight } from './types.js'
+import { SparseVectorizer } from './vectorizer.js'
+
+/** Everything a model is made of; what model files store. Arrays are term-major (`[t * C + c]`). */
+export interface ModelState {
+  readonly metadata: ModelMetadata
+  /** The vocabulary, in code-point order (scikit-learn's `vocabulary_` order), with its lookup table. */
+  readonly index: TermIndex
+  readonly idf: Float64Array
+  readonly classCount: Float64Array
+  readonly featureCount: Float64Array
+  readonly weights: Float64Array
+  readonly classLogPrior: Float64Array
+}
+
+const DEFAULT_TOP_K = 3
+const DEFAULT_EXPLAIN_TERMS = 10
+
+export class TextClassifier {
+  #metadata: ModelMetadata
+  readonly #index: TermIndex
+  #terms: readonly string[] | undefined
+  readonly #idf: Float64Array
+  readonly #classCount: Float64Array
+  readonly #featureCount: Float64Array
+  #weights: Float64Array
+  #classLogPrior: Float64Array
+  #usePrior: boolean
+  readonly #classes: readonly string[]
+  readonly #classIndex: ReadonlyMap<string, number>
+  readonly #vectorizer: SparseVectorizer
+  readonly #jll: Float64Array
+  readonly #taken: Uint8Array
+
+  constructor(state: ModelState) {
+    const classes = state.metadata.classes.length
+    const size = state.index.size
+    if (
+      state.idf.length !== size ||
+      state.classCount.length !== classes ||
+      state.featureCount.length !== size * classes ||
+      state.weights.length !== size * classes ||
+      state.classLogPrior.length !== classes
+    ) {
+      throw new TopicstreamError(
+        'ERR_MODEL_FILE_INVALID',
+        'Model arrays do not match its vocabulary and classes',
+      )
+    }
+    this.#metadata = state.metadata
+    this.#index = state.index
+    this.#idf = state.idf
+    this.#classCount = state.classCount
+    this.#featureCount = state.featureCount
+    this.#weights = state.weights
+    this.#classLogPrior = state.classLogPrior
+    this.#usePrior = state.metadata.params.algorithm === 'multinomial' || classes === 1
+    this.#classes = Object.freeze([...state.metadata.classes])
+    this.#classIndex = new Map(this.#classes.map((label, i) => [label, i]))
+    this.#vectorizer = new SparseVectorizer(state.index, state.idf, state.metadata.params)
+    this.#jll = new Float64Array(classes)
+    this.#taken = new Uint8Array(classes)
+  }
+
+  get metadata(): ModelMetadata {
+    return this.#metadata
+  }
+
+  get classes(): readonly string[] {
+    return this.#classes
+  }
+
+  /** The vocabulary in id order (decoded on first use: serving never needs it). */
+  get terms(): readonly string[] {
+    this.#terms ??= Object.freeze(this.#index.terms())
+    return this.#terms
+  }
+
+  /** The current arrays (shared, not copied): for saving and inspection, not for mutation. */
+  get state(): ModelState {
+    return {
+      metadata: this.#metadata,
+      index: this.#index,
+      idf: this.#idf,
+      classCount: this.#classCount,
+      featureCount: this.#featureCount,
+      weights: this.#weights,
+      classLogPrior: this.#classLogPrior,
+    }
+  }
+
+  classify(text: string, options?: ClassifyOptions): Classification {
+    const logTotal = this.#score(text)
+    const jll = this.#jll
+    const classes = this.#classes
+    const count = classes.length
+    const k = clampCount(options?.topK, DEFAULT_TOP_K, count)
+    // Selection by repeated maximum of the joint log-likelihood (exact, unlike the rounded
+    // probabilities): k and C are small, and ties keep class order like argmax, so top_k[0] is the
+    // label. Only the k reported probabilities are exponentiated.
+    const taken = this.#taken
+    taken.fill(0)
+    const topK: LabelProbability[] = new Array(k)
+    for (let i = 0; i < k; i++) {
+      let best = -1
+      for (let c = 0; c < count; c++) {
+        if (taken[c] === 0 && (best < 0 || (jll[c] as number) > (jll[best] as number))) best = c
+      }
+      taken[best] = 1
+      topK[i] = { label: classes[best] as string, probability: Math.exp((jll[best] as number) - logTotal) }
+    }
+    const winner = topK[0] as LabelProbability
+    const result = { label: winner.label, confidence: winner.probability, top_k: topK }
+    if (options?.explain !== true) return result
+    const explainTerms = clampCount(options.explainTerms, DEFAULT_EXPLAIN_TERMS, Number.MAX_SAFE_INTEGER)
+    return {
+      ...result,
+      explanation: this.#explain(this.#classIndex.get(winner.label) as number, explainTerms),
+    }
+  }
+
+  /** `predict_proba` for one text, in `classes` order (a fresh array). */
+  predictProba(text: string): Float64Array {
+    const logTotal = this.#score(text)
+    const jll = this.#jll
+    const proba = new Float64Array(jll.length)
+    for (let c = 0; c < jll.length; c++) proba[c] = Math.exp((jll[c] as number) - logTotal)
+    return proba
+  }
+
+  /** `predict_joint_log_proba` for one text (a fresh array). */
+  jointLogLikelihood(text: string): Float64Array {
+    this.#score(text)
+    return Float64Array.from(this.#jll)
+  }
+
+  /** The term ids and tf-idf values scikit-learn's pipeline would feed the classifier. */
+  transform(text: string): { readonly terms: string[]; readonly values: Float64Array } {
+    const v = this.#vectorizer
+    const n = v.transform(text)
+    return {
+      terms: Array.from(v.ids.subarray(0, n), (id) => this.#index.term(id)),
+      values: v.values.slice(0, n),
+    }
+  }
+
+  /**
+   * Online update, like scikit-learn's `partial_fit` after `fit`: the vocabulary and idf stay
+   * fixed, the new rows are added to the class and feature counts, and the weights are recomputed.
+   */
+  partialFit(texts: readonly string[], labels: readonly string[]): void {
+    if (texts.length !== labels.length) {
+      throw new TopicstreamError(
+        'ERR_TRAINING_INVALID',
+        `partialFit got ${texts.length} texts but ${labels.length} labels`,
+      )
+    }
+    const targets = labels.map((label) => {
+      const target = this.#classIndex.get(label)
+      if (target === undefined) {
+        throw new TopicstreamError('ERR_MODEL_LABEL_UNKNOWN', `The model has no class "${label}"`, {
+          details: { label, classes: this.#classes },
+        })
+      }
+      return target
+    })
+    for (const text of texts) {
+      if (typeof text !== 'string')
+        throw new TopicstreamError('ERR_TEXT_INVALID', 'Every text must be a string')
+    }
+    if (texts.length === 0) return
+    const classes = this.#classes.length
+    const v = this.#vectorizer
+    for (let d = 0; d < texts.length; d++) {
+      const target = targets[d] as number
+      const n = v.transform(texts[d] as string)
+      for (let k = 0; k < n; k++) {
+        this.#featureCount[(v.ids[k] as number) * classes + target] += v.values[k] as number
+      }
+      this.#classCount[target]++
+    }
+    const derived = computeWeights(
+      this.#metadata.params,
+      this.#featureCount,
+      this.#classCount,
+      this.#index.size,
+    )
+    this.#weights = derived.weights
+    this.#classLogPrior = derived.classLogPrior
+    this.#usePrior = derived.usePrior
+    const version = createHash('sha256')
+      .update(this.#metadata.version)
+      .update(JSON.stringify([texts, labels]))
+      .digest('hex')
+      .slice(0, 16)
+    this.#metadata = Object.freeze({ ...this.#metadata, version })
+  }
+
+  /** Fills `#jll` for `text` and returns its logsumexp (the log of the evidence). */
+  #score(text: string): number {
+    const v = this.#vectorizer
+    const n = v.transform(text)
+    const ids = v.ids
+    const values = v.values
+    const weights = this.#weights
+    const jll = this.#jll
+    const classes = jll.length
+    jll.fill(0)
+    for (let k = 0; k < n; k++) {
+      const x = values[k] as number
+      const base = (ids[k] as number) * classes
+      for (let c = 0; c < classes; c++) jll[c] = (jll[c] as number) + x * (weights[base + c] as number)
+    }
+    if (this.#usePrior) {
+      const prior = this.#classLogPrior
+      for (let c = 0; c < classes; c++) jll[c] = (jll[c] as number) + (prior[c] as number)
+    }
+    // scikit-learn's _logsumexp: the maxima are taken out of the sum for precision.
+    let max = -Infinity
+    for (let c = 0; c < classes; c++) if ((jll[c] as number) > max) max = jll[c] as number
+    let ties = 0
+    let sum = 0
+    const shift = Number.isFinite(max) ? max : 0
+    for (let c = 0; c < classes; c++) {
+      const a = jll[c] as number
+      if (a === max) ties++
+      else sum += Math.exp(a - shift)
+    }
+    if (sum !== 0) sum /= ties
+    return Math.log1p(sum) + Math.log(ties) + max
+  }
+
+  #explain(winner: number, limit: number): TermWeight[] {
+    const classes = this.#classes.length
+    const runnerUp = secondBest(this.#jll, winner)
+    if (runnerUp < 0) return []
+    const v = this.#vectorizer
+    const weights = this.#weights
+    const found: Array<{ id: number; weight: number }> = []
+    for (let k = 0; k < v.count; k++) {
+      const id = v.ids[k] as number
+      const x = v.values[k] as number
+      const weight =
+        x * ((weights[id * classes + winner] as number) - (weights[id * classes + runnerUp] as number))
+      if (weight > 0) found.push({ id, weight })
+    }
+    // Ties (rare) keep vocabulary order; only the reported terms are decoded.
+    found.sort((a, b) => b.weight - a.weight || a.id - b.id)
+    return found.slice(0, limit).map(({ id, weight }): TermWeight => ({ term: this.#index.term(id), weight }))
+  }
+}
+
+function clampCount(value: number | undefined, fallback: number, max: number): number {
+  const n = value === undefined || !Number.isFinite(value) ? fallback : Math.floor(value)
+  return Math.max(1, Math.min(n, max))
+}
+
+function secondBest(values: Float64Array, winner: number): number {
+  let best = -1
+  for (let i = 0; i < values.length; i++) {
+    if (i !== winner && (best < 0 || (values[i] as number) > (values[best] as number))) best = i
+  }
+  return best
+}

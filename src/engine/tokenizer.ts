@@ -1,0 +1,221 @@
+/**
+ * scikit-learn's CountVectorizer default analyzer: `doc.lower()`, then every match of
+ * `(?u)\b\w\w+\b`, i.e. each maximal run of two or more code points that Python's `re` calls `\w`.
+ *
+ * JavaScript's `\w` and `\b` are ASCII-only, and Node's ICU ships a newer Unicode than the Python
+ * scikit-learn runs on, so word characters come from a table generated from Python itself
+ * (`unicode-word-ranges.ts`) and the text is scanned code unit by code unit, without a regex.
+ */
+import { FNV_OFFSET, FNV_PRIME } from './term-index.js'
+import { WORD_RANGES } from './unicode-word-ranges.js'
+
+/**
+ * Letters whose lowercase in Node's ICU (Unicode 17 in Node 20.20) differs from Python 3.11's
+ * (Unicode 14) AND is a Python word character. Python leaves them as they are (unassigned in
+ * Unicode 14, so not `\w`: they split tokens); ICU maps U+A7CB → U+0264, U+A7D2 → U+A7D3,
+ * U+A7D4 → U+A7D5 and U+A7DC → U+019B, which would glue tokens together. Every other ICU-only
+ * lowercasing yields a character Python does not count as `\w` either, so it splits tokens the same
+ * way. test/engine/lowercase.test.ts checks all code points and fails if a Node upgrade adds some.
+ * Known remaining gap: whether a capital sigma ends a word (ς or σ) depends on its neighbours being
+ * cased, and a letter new since Unicode 14 is cased for ICU but not for Python, so "ΑΣ" directly
+ * followed by such a letter lowercases differently. Both sides would still split there.
+ */
+const ICU_ONLY_LOWER = /[\uA7CB\uA7D2\uA7D4\uA7DC]/
+const ICU_ONLY_LOWER_SPLIT = /([\uA7CB\uA7D2\uA7D4\uA7DC])/
+const SUSPECT_LOWERED = [0x0264, 0xa7d3, 0xa7d5, 0x019b]
+
+/** Per BMP code unit: 0 = not a word character, 1 = word character, 2 = word character that
+ * Node's ICU may have produced by lowercasing a letter Python does not know (see `lowerLikePython`). */
+export const BMP_WORD: Uint8Array = buildBmpTable()
+
+function buildBmpTable(): Uint8Array {
+  const table = new Uint8Array(0x10000)
+  for (let i = 0; i < WORD_RANGES.length; i += 2) {
+    const first = WORD_RANGES[i] as number
+    if (first > 0xffff) break
+    const last = Math.min(WORD_RANGES[i + 1] as number, 0xffff)
+    table.fill(1, first, last + 1)
+  }
+  for (const unit of SUSPECT_LOWERED) if (table[unit] === 1) table[unit] = 2
+  return table
+}
+
+const ASTRAL_START = firstAstralRange()
+
+function firstAstralRange(): number {
+  let i = 0
+  while (i < WORD_RANGES.length && (WORD_RANGES[i + 1] as number) <= 0xffff) i += 2
+  return i
+}
+
+/** Whether a supplementary-plane code point is a Python word character (binary search). */
+export function isAstralWord(codePoint: number): boolean {
+  let lo = ASTRAL_START >> 1
+  let hi = (WORD_RANGES.length >> 1) - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (codePoint < (WORD_RANGES[2 * mid] as number)) hi = mid - 1
+    else if (codePoint > (WORD_RANGES[2 * mid + 1] as number)) lo = mid + 1
+    else return true
+  }
+  return false
+}
+
+/** Python's `str.lower()` for a text `toLowerCase()` would lowercase differently (see ICU_ONLY_LOWER). */
+export function lowerLikePython(text: string): string {
+  if (!ICU_ONLY_LOWER.test(text)) return text.toLowerCase()
+  // The odd letters are kept as they are, as Python does; lowercasing the pieces separately is
+  // exact because Python sees those letters as uncased, which also ends a final sigma.
+  return text
+    .split(ICU_ONLY_LOWER_SPLIT)
+    .map((piece) => (ICU_ONLY_LOWER.test(piece) ? piece : piece.toLowerCase()))
+    .join('')
+}
+
+/**
+ * Token boundaries in an already lowercased text, as UTF-16 offsets `[starts[i], ends[i])`.
+ * One instance is reused across calls; its buffers grow as needed.
+ */
+export class TokenSpans {
+  starts = new Int32Array(64)
+  ends = new Int32Array(64)
+  /** 32-bit FNV-1a of each token's UTF-16 units (what `TermIndex` is keyed by), found in the same pass. */
+  hashes = new Int32Array(64)
+  count = 0
+  /** Set when the text holds a character that may come from an ICU-only lowercasing. */
+  suspect = false
+
+  /** Finds the tokens of `lowered`; returns how many. */
+  scan(lowered: string): number {
+    // Locals instead of fields and one table read per BMP unit (surrogates read as 0 there and
+    // are resolved on the rare non-word path): measured ~1.6× faster than field updates per unit.
+    const table = BMP_WORD
+    const length = lowered.length
+    let count = 0
+    let start = -1
+    let codePoints = 0
+    let hash = 0
+    let suspect = false
+    for (let i = 0; i < length; i++) {
+      const unit = lowered.charCodeAt(i)
+      const kind = table[unit] as number
+      if (kind !== 0) {
+        if (start < 0) {
+          start = i
+          codePoints = 0
+          hash = FNV_OFFSET
+        }
+        codePoints++
+        hash = Math.imul(hash ^ unit, FNV_PRIME)
+        if (kind === 2) suspect = true
+        continue
+      }
+      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < length) {
+        const low = lowered.charCodeAt(i + 1)
+        if (low >= 0xdc00 && low <= 0xdfff && isAstralWord(((unit - 0xd800) << 10) + (low - 0xdc00) + 0x10000)) {
+          if (start < 0) {
+            start = i
+            codePoints = 0
+            hash = FNV_OFFSET
+          }
+          codePoints++
+          hash = Math.imul(Math.imul(hash ^ unit, FNV_PRIME) ^ low, FNV_PRIME)
+          i++
+          continue
+        }
+      }
+      if (start >= 0) {
+        if (codePoints >= 2) {
+          if (count === this.starts.length) this.grow()
+          this.starts[count] = start
+          this.ends[count] = i
+          this.hashes[count] = hash
+          count++
+        }
+        start = -1
+      }
+    }
+    if (start >= 0 && codePoints >= 2) {
+      if (count === this.starts.length) this.grow()
+      this.starts[count] = start
+      this.ends[count] = length
+      this.hashes[count] = hash
+      count++
+    }
+    this.count = count
+    this.suspect = suspect
+    return count
+  }
+
+  private grow(): void {
+    const size = this.starts.length * 2
+    const starts = new Int32Array(size)
+    const ends = new Int32Array(size)
+    const hashes = new Int32Array(size)
+    starts.set(this.starts)
+    ends.set(this.ends)
+    hashes.set(this.hashes)
+    this.starts = starts
+    this.ends = ends
+    this.hashes = hashes
+  }
+}
+
+/** The lowercased text and its token spans, exactly as Python would split it. */
+export function scanText(text: string, spans: TokenSpans): string {
+  let lowered = text.toLowerCase()
+  spans.scan(lowered)
+  if (spans.suspect && ICU_ONLY_LOWER.test(text)) {
+    lowered = lowerLikePython(text)
+    spans.scan(lowered)
+  }
+  return lowered
+}
+
+/** CountVectorizer's default analyzer with `ngram_range=(1, 1)`: the lowercased tokens. */
+export function tokenize(text: string): string[] {
+  const spans = new TokenSpans()
+  const lowered = scanText(text, spans)
+  const tokens = new Array<string>(spans.count)
+  for (let i = 0; i < spans.count; i++) tokens[i] = lowered.slice(spans.starts[i], spans.ends[i])
+  return tokens
+}
+
+/**
+ * The analyzer with an n-gram range, like scikit-learn's `_word_ngrams`: all unigrams first, then
+ * bigrams joined with one space.
+ */
+export function analyze(text: string, ngramRange: readonly [number, number] = [1, 1]): string[] {
+  return wordNgrams(tokenize(text), ngramRange)
+}
+
+export function wordNgrams(tokens: string[], [minN, maxN]: readonly [number, number]): string[] {
+  if (minN === 1 && maxN === 1) return tokens
+  const out: string[] = []
+  for (let n = minN; n <= maxN; n++) {
+    for (let i = 0; i + n <= tokens.length; i++)
+      out.push(n === 1 ? (tokens[i] as string) : tokens.slice(i, i + n).join(' '))
+  }
+  return out
+}
+
+/**
+ * Orders strings by code point, as Python compares `str` (and as scikit-learn sorts the
+ * vocabulary). JavaScript's default order compares UTF-16 units, which puts supplementary-plane
+ * characters (surrogates, 0xD800–0xDFFF) before U+E000–U+FFFF; shifting the units fixes that.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x !== y) return codePointOrderKey(x) - codePointOrderKey(y)
+  }
+  return a.length - b.length
+}
+
+function codePointOrderKey(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000
+  if (unit >= 0xe000) return unit - 0x800
+  return unit
+}

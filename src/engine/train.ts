@@ -1,0 +1,231 @@
+/**
+ * Fitting: CountVectorizer.fit (vocabulary, min_df/max_df pruning, code-point order), then
+ * TfidfTransformer.fit (smoothed idf), then MultinomialNB/ComplementNB.fit on the tf-idf rows.
+ */
+import { createHash } from 'node:crypto'
+import { TopicstreamError } from '../errors.js'
+import { computeWeights } from './naive-bayes.js'
+import { TermIndex } from './term-index.js'
+import { TextClassifier } from './text-classifier.js'
+import { TokenSpans, compareCodePoints, scanText } from './tokenizer.js'
+import {
+  DEFAULT_TRAINING_PARAMS,
+  type LabeledDocuments,
+  type ModelMetadata,
+  type ProgressListener,
+  type TrainingParams,
+} from './types.js'
+import { SparseVectorizer } from './vectorizer.js'
+import { MODEL_FORMAT_VERSION } from './model-file.js'
+import { validateTrainingParams } from './training-params.js'
+
+export interface TrainingSource {
+  readonly source: string
+  readonly fingerprint: string
+}
+
+const PROGRESS_EVERY = 1000
+
+export function trainClassifier(
+  train: LabeledDocuments,
+  params: Partial<TrainingParams>,
+  source: TrainingSource,
+  onProgress?: ProgressListener,
+): TextClassifier {
+  const settings = validateTrainingParams({ ...DEFAULT_TRAINING_PARAMS, ...params })
+  const { classes, targets } = orderClasses(train)
+  const texts = train.texts
+  const documents = texts.length
+
+  const terms = buildVocabulary(texts, settings, onProgress)
+  const index = TermIndex.build(terms.terms)
+  const idf = inverseDocumentFrequency(terms.df, documents, settings.smoothIdf)
+
+  const classCount = new Float64Array(classes.length)
+  const featureCount = new Float64Array(terms.terms.length * classes.length)
+  const vectorizer = new SparseVectorizer(index, idf, settings)
+  const width = classes.length
+  for (let d = 0; d < documents; d++) {
+    const target = targets[d] as number
+    const n = vectorizer.transform(texts[d] as string)
+    for (let k = 0; k < n; k++) {
+      featureCount[(vectorizer.ids[k] as number) * width + target] += vectorizer.values[k] as number
+    }
+    classCount[target]++
+    if (onProgress && (d + 1) % PROGRESS_EVERY === 0)
+      onProgress({ phase: 'fit', done: d + 1, total: documents })
+  }
+  onProgress?.({ phase: 'fit', done: documents, total: documents })
+
+  const derived = computeWeights(settings, featureCount, classCount, terms.terms.length)
+  const metadata: ModelMetadata = Object.freeze({
+    formatVersion: MODEL_FORMAT_VERSION,
+    version: contentVersion(classes, terms.terms, derived.weights, derived.classLogPrior),
+    classes: Object.freeze(classes),
+    vocabularySize: terms.terms.length,
+    params: settings,
+    dataset: Object.freeze({
+      source: source.source,
+      fingerprint: source.fingerprint,
+      trainDocuments: documents,
+      categories: Object.freeze([...classes]),
+    }),
+    createdAt: new Date().toISOString(),
+  })
+  return new TextClassifier({
+    metadata,
+    index,
+    idf,
+    classCount,
+    featureCount,
+    weights: derived.weights,
+    classLogPrior: derived.classLogPrior,
+  })
+}
+
+/** scikit-learn sorts the labels (code-point order); targets are remapped to that order. */
+function orderClasses(train: LabeledDocuments): { classes: string[]; targets: Int32Array } {
+  const given = train.classes
+  if (train.targets.length !== train.texts.length) {
+    throw new TopicstreamError(
+      'ERR_TRAINING_INVALID',
+      `${train.texts.length} texts but ${train.targets.length} targets`,
+    )
+  }
+  if (new Set(given).size !== given.length) {
+    throw new TopicstreamError('ERR_TRAINING_INVALID', 'Class names must be unique')
+  }
+  const classes = [...given].sort(compareCodePoints)
+  const remap = given.map((label) => classes.indexOf(label))
+  const targets = new Int32Array(train.targets.length)
+  const seen = new Int32Array(classes.length)
+  for (let d = 0; d < targets.length; d++) {
+    const target = train.targets[d] as number
+    if (!Number.isInteger(target) || target < 0 || target >= given.length) {
+      throw new TopicstreamError(
+        'ERR_TRAINING_INVALID',
+        `Document ${d} has no valid class (target ${target})`,
+      )
+    }
+    if (typeof train.texts[d] !== 'string') {
+      throw new TopicstreamError('ERR_TRAINING_INVALID', `Document ${d} is not a string`)
+    }
+    targets[d] = remap[target] as number
+    seen[targets[d] as number]++
+  }
+  const empty = classes.filter((_, c) => seen[c] === 0)
+  if (empty.length > 0) {
+    throw new TopicstreamError('ERR_TRAINING_INVALID', `No training documents for: ${empty.join(', ')}`, {
+      details: { classes: empty },
+    })
+  }
+  if (classes.length < 2) {
+    throw new TopicstreamError('ERR_TRAINING_INVALID', 'Training needs at least two classes')
+  }
+  return { classes, targets }
+}
+
+interface Vocabulary {
+  readonly terms: string[]
+  /** Document frequency of each kept term. */
+  readonly df: Int32Array
+}
+
+function buildVocabulary(
+  texts: readonly string[],
+  params: TrainingParams,
+  onProgress?: ProgressListener,
+): Vocabulary {
+  const ids = new Map<string, number>()
+  let df: Int32Array = new Int32Array(1024)
+  let lastDocument: Int32Array = new Int32Array(1024).fill(-1)
+  const spans = new TokenSpans()
+  const [minN, maxN] = params.ngramRange
+  const seeTerm = (term: string, d: number): void => {
+    let id = ids.get(term)
+    if (id === undefined) {
+      id = ids.size
+      ids.set(term, id)
+      if (id === df.length) {
+        df = grow(df, 0)
+        lastDocument = grow(lastDocument, -1)
+      }
+    }
+    if (lastDocument[id] !== d) {
+      lastDocument[id] = d
+      df[id]++
+    }
+  }
+  for (let d = 0; d < texts.length; d++) {
+    const lowered = scanText(texts[d] as string, spans)
+    const tokens: string[] = new Array(spans.count)
+    for (let k = 0; k < spans.count; k++) tokens[k] = lowered.slice(spans.starts[k], spans.ends[k])
+    if (minN === 1) for (const token of tokens) seeTerm(token, d)
+    if (maxN === 2) for (let k = 0; k + 1 < tokens.length; k++) seeTerm(`${tokens[k]} ${tokens[k + 1]}`, d)
+    if (onProgress && (d + 1) % PROGRESS_EVERY === 0) {
+      onProgress({ phase: 'vocabulary', done: d + 1, total: texts.length })
+    }
+  }
+  onProgress?.({ phase: 'vocabulary', done: texts.length, total: texts.length })
+  if (ids.size === 0) {
+    throw new TopicstreamError(
+      'ERR_TRAINING_INVALID',
+      'Empty vocabulary: the training texts contain no words of two or more letters or digits',
+    )
+  }
+  // CountVectorizer: an integral min_df/max_df is a document count, a float a proportion.
+  const n = texts.length
+  const maxCount = params.maxDf <= 1 ? params.maxDf * n : params.maxDf
+  const minCount = params.minDf >= 1 ? params.minDf : params.minDf * n
+  if (maxCount < minCount) {
+    throw new TopicstreamError('ERR_TRAINING_INVALID', 'maxDf corresponds to fewer documents than minDf', {
+      details: { minDf: params.minDf, maxDf: params.maxDf, documents: n },
+    })
+  }
+  const kept: string[] = []
+  for (const [term, id] of ids) {
+    const count = df[id] as number
+    if (count <= maxCount && count >= minCount) kept.push(term)
+  }
+  if (kept.length === 0) {
+    throw new TopicstreamError(
+      'ERR_TRAINING_INVALID',
+      'After pruning, no terms remain. Try a lower minDf or a higher maxDf.',
+      { details: { minDf: params.minDf, maxDf: params.maxDf, documents: n } },
+    )
+  }
+  kept.sort(compareCodePoints)
+  const keptDf = new Int32Array(kept.length)
+  for (let t = 0; t < kept.length; t++) keptDf[t] = df[ids.get(kept[t] as string) as number] as number
+  return { terms: kept, df: keptDf }
+}
+
+function grow(array: Int32Array, fill: number): Int32Array {
+  const bigger = new Int32Array(array.length * 2).fill(fill)
+  bigger.set(array)
+  return bigger
+}
+
+/** TfidfTransformer.fit: `idf = ln((1 + n) / (1 + df)) + 1` (without the ones when not smoothing). */
+export function inverseDocumentFrequency(df: Int32Array, documents: number, smooth: boolean): Float64Array {
+  const extra = smooth ? 1 : 0
+  const idf = new Float64Array(df.length)
+  for (let t = 0; t < df.length; t++) idf[t] = Math.log((documents + extra) / ((df[t] as number) + extra)) + 1
+  return idf
+}
+
+/** A short hash of what decides predictions; it changes whenever the weights change. */
+export function contentVersion(
+  classes: readonly string[],
+  terms: readonly string[],
+  weights: Float64Array,
+  prior: Float64Array,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify(classes))
+    .update(terms.join('\n'))
+    .update(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength))
+    .update(new Uint8Array(prior.buffer, prior.byteOffset, prior.byteLength))
+    .digest('hex')
+    .slice(0, 16)
+}

@@ -1,0 +1,110 @@
+/**
+ * Shared pieces of the bridge tests: a tiny model trained in the test, and a consumer that collects
+ * what the bridge wrote (read_committed, so aborted transactions never show).
+ */
+import { randomUUID } from 'node:crypto'
+import { onTestFinished } from 'vitest'
+import { createKafkaClient } from '../../src/bridge/kafka-client.js'
+import type { IncomingRecord, OutgoingRecord } from '../../src/bridge/kafka-client.js'
+import { trainClassifier } from '../../src/engine/index.js'
+import type { TextClassifier } from '../../src/engine/index.js'
+import { kafkaBrokers } from '../helpers/kafka.js'
+
+export function tinyModel(): TextClassifier {
+  const texts = [
+    'the team won the football match with a late goal',
+    'great goal by the striker in the league game',
+    'the coach praised the players after the match',
+    'new phone release with a faster chip and better camera',
+    'the laptop update fixes the battery and the screen',
+    'software developers ship the app with new features',
+    'the election vote count and the new government minister',
+    'parliament passed the law after the senate debate',
+  ]
+  const labels = ['sport', 'sport', 'sport', 'tech', 'tech', 'tech', 'politics', 'politics']
+  const classes = ['politics', 'sport', 'tech']
+  return trainClassifier(
+    { texts, targets: labels.map((label) => classes.indexOf(label)), classes },
+    {},
+    { source: 'test:inline', fingerprint: 'test' },
+  )
+}
+
+export async function produceRecords(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+  const producer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).producer()
+  await producer.connect()
+  try {
+    for (let i = 0; i < records.length; i += 500) await producer.send(topic, records.slice(i, i + 500))
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+export interface Collected extends IncomingRecord {
+  readonly partition: number
+}
+
+/**
+ * Reads `topic` from the beginning until `count` records arrived or `timeoutMs` passed, and returns
+ * what arrived (the caller asserts on it, so a shortfall shows as a clear diff).
+ */
+export async function collect(topic: string, count: number, timeoutMs = 30_000): Promise<Collected[]> {
+  const consumer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).consumer({
+    groupId: `test-reader-${randomUUID()}`,
+    readUncommitted: false,
+  })
+  const records: Collected[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe([topic], { fromBeginning: true })
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs)
+      void consumer.run({
+        autoCommit: false,
+        eachBatch: async (batch, controls) => {
+          for (const record of batch.records) records.push({ ...record, partition: batch.partition })
+          const last = batch.records[batch.records.length - 1]
+          if (last) controls.resolveOffset(last.offset)
+          if (records.length >= count) {
+            clearTimeout(timer)
+            resolve()
+          }
+        },
+      })
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return records
+}
+
+export function parseValues(records: readonly IncomingRecord[]): Array<Record<string, unknown>> {
+  return records.map(
+    (record) => JSON.parse(record.value?.toString('utf8') ?? 'null') as Record<string, unknown>,
+  )
+}
+
+export function topicNames(prefix: string): { input: string; output: string; dlq: string; group: string } {
+  const id = randomUUID()
+  return {
+    input: `${prefix}-in-${id}`,
+    output: `${prefix}-out-${id}`,
+    dlq: `${prefix}-dlq-${id}`,
+    group: `${prefix}-group-${id}`,
+  }
+}
+
+/** Deletes the topics when the test finishes (the bridge creates them). */
+export function cleanupTopics(topics: readonly string[]): void {
+  onTestFinished(async () => {
+    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    await admin.connect()
+    try {
+      const existing = new Set(await admin.listTopics())
+      const present = topics.filter((topic) => existing.has(topic))
+      if (present.length > 0) await admin.deleteTopics(present)
+    } finally {
+      await admin.disconnect()
+    }
+  })
+}

@@ -1,0 +1,249 @@
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeTarGz, miniNewsgroups } from '../engine/datasets/fixtures.js'
+import { runCli } from './helpers.js'
+import type { Workspace } from './helpers.js'
+import { trainedWorkspace } from './helpers.js'
+
+let workspace: Workspace
+beforeAll(async () => {
+  workspace = await trainedWorkspace()
+})
+afterAll(() => workspace.cleanup())
+
+describe('topicstream train', () => {
+  it('trains on JSONL with a held-out split and stores the accuracy in the model', async () => {
+    const out = join(workspace.dir, 'train-json.tsmodel')
+    const trained = await runCli([
+      'train',
+      '--dataset',
+      `jsonl:${workspace.corpus}`,
+      '--test-size',
+      '0.25',
+      '--out',
+      out,
+      '--json',
+    ])
+    expect(trained.code).toBe(0)
+    const summary = JSON.parse(trained.stdout) as Record<string, number>
+    expect(summary).toMatchObject({ classes: 3, trainDocuments: 90, testDocuments: 30, vocabularySize: 37 })
+    expect(summary.testAccuracy).toBeGreaterThan(0.9)
+    expect(trained.stderr).toMatch(/fit: /)
+
+    const inspected = await runCli(['inspect', '--model', out, '--json'])
+    expect(inspected.code).toBe(0)
+    const metadata = JSON.parse(inspected.stdout) as Record<string, unknown>
+    expect(metadata.testAccuracy).toBe(summary.testAccuracy)
+    expect(metadata.classes).toEqual(['food', 'sport', 'tech'])
+    expect(metadata.dataset).toMatchObject({ source: `jsonl:${workspace.corpus}`, trainDocuments: 90 })
+  })
+
+  it('prints vocabulary size, train time and test accuracy', async () => {
+    const out = join(workspace.dir, 'train-text.tsmodel')
+    const trained = await runCli([
+      'train',
+      '--dataset',
+      `jsonl:${workspace.corpus}`,
+      '--test-size',
+      '0.2',
+      '--out',
+      out,
+    ])
+    expect(trained.code).toBe(0)
+    expect(trained.stdout).toMatch(/^vocabulary +37$/m)
+    expect(trained.stdout).toMatch(/^train time +[\d.]+ s$/m)
+    expect(trained.stdout).toMatch(/^test accuracy +\d\.\d{4} on 24 docs/m)
+  })
+
+  it('passes every training flag into the model parameters', async () => {
+    const out = join(workspace.dir, 'flags.tsmodel')
+    const trained = await runCli([
+      'train',
+      '--dataset',
+      `jsonl:${workspace.corpus}`,
+      '--out',
+      out,
+      '--quiet',
+      '--algorithm',
+      'complement',
+      '--alpha',
+      '0.5',
+      '--no-idf',
+      '--norm',
+      'none',
+      '--sublinear-tf',
+      '--ngram',
+      '1,2',
+      '--min-df',
+      '2',
+      '--max-df',
+      '0.9',
+      '--complement-norm',
+      '--no-fit-prior',
+    ])
+    expect(trained.code, trained.stderr).toBe(0)
+    expect(trained.stdout).toMatch(/no test split/)
+    const metadata = JSON.parse((await runCli(['inspect', '--model', out, '--json'])).stdout) as {
+      params: unknown
+    }
+    expect(metadata.params).toEqual({
+      algorithm: 'complement',
+      alpha: 0.5,
+      fitPrior: false,
+      complementNorm: true,
+      useIdf: false,
+      norm: 'none',
+      sublinearTf: true,
+      smoothIdf: true,
+      ngramRange: [1, 2],
+      minDf: 2,
+      maxDf: 0.9,
+    })
+  })
+
+  it('trains on a 20news archive with a category subset', async () => {
+    const archive = join(workspace.dir, '20news-bydate.tar.gz')
+    await writeFile(archive, await makeTarGz(miniNewsgroups()))
+    const out = join(workspace.dir, 'news.tsmodel')
+    const trained = await runCli([
+      'train',
+      '--dataset',
+      `20news:${archive}`,
+      '--categories',
+      'sci.space,alt.atheism',
+      '--out',
+      out,
+      '--json',
+    ])
+    expect(trained.code, trained.stderr).toBe(0)
+    expect(JSON.parse(trained.stdout)).toMatchObject({ classes: 2, trainDocuments: 4, testDocuments: 2 })
+  })
+
+  it('fails with the code of an unknown category and writes no model', async () => {
+    const archive = join(workspace.dir, 'unknown-20news.tar.gz')
+    await writeFile(archive, await makeTarGz(miniNewsgroups()))
+    const out = join(workspace.dir, 'never.tsmodel')
+    const trained = await runCli([
+      'train',
+      '--dataset',
+      `20news:${archive}`,
+      '--categories',
+      'rec.nope',
+      '--out',
+      out,
+    ])
+    expect(trained.code).toBe(1)
+    expect(trained.stderr).toMatch(
+      /unknown category "rec.nope"; valid categories: alt.atheism, comp.graphics, sci.space \[ERR_DATASET_UNKNOWN_CATEGORY\]/,
+    )
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('rejects bad options with exit code 2', async () => {
+    const noOut = await runCli(['train', '--dataset', `jsonl:${workspace.corpus}`])
+    expect(noOut.code).toBe(2)
+    expect(noOut.stderr).toMatch(/--out is required \[ERR_CONFIG_INVALID\]/)
+    const badNgram = await runCli([
+      'train',
+      '--dataset',
+      `jsonl:${workspace.corpus}`,
+      '--ngram',
+      '2,3',
+      '--out',
+      'x',
+    ])
+    expect(badNgram.code).toBe(2)
+    expect(badNgram.stderr).toMatch(/--ngram: expected 1,1 or 1,2/)
+    const typo = await runCli(['train', '--datset', 'x'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toMatch(/Did you mean --dataset\?/)
+  })
+
+  it('names the bad line of a dataset', async () => {
+    const corpus = join(workspace.dir, 'bad.jsonl')
+    await writeFile(corpus, '{"text":"a","label":"x"}\n{"text":"b"}\n')
+    const trained = await runCli([
+      'train',
+      '--dataset',
+      `jsonl:${corpus}`,
+      '--out',
+      join(workspace.dir, 'bad.tsmodel'),
+    ])
+    expect(trained.code).toBe(1)
+    expect(trained.stderr).toContain(
+      `${corpus}:2: "label" is missing, empty or not a string [ERR_DATASET_INVALID]`,
+    )
+  })
+
+  it('prints its options with --help', async () => {
+    const help = await runCli(['train', '--help'])
+    expect(help.code).toBe(0)
+    for (const flag of [
+      '--dataset',
+      '--categories',
+      '--algorithm',
+      '--alpha',
+      '--no-idf',
+      '--norm',
+      '--sublinear-tf',
+      '--ngram',
+      '--min-df',
+      '--max-df',
+      '--out',
+      '--test-size',
+    ]) {
+      expect(help.stdout).toContain(flag.replace('--no-', '--'))
+    }
+  })
+
+  it('downloads the 20news archive into the cache with progress on stderr', async () => {
+    const archive = await makeTarGz(miniNewsgroups())
+    const server = createServer((_request, response) => response.end(archive))
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      const { port } = server.address() as AddressInfo
+      const env = {
+        TOPICSTREAM_20NEWS: '',
+        TOPICSTREAM_20NEWS_URL: `http://127.0.0.1:${port}/20news-bydate.tar.gz`,
+        XDG_CACHE_HOME: join(workspace.dir, 'cache'),
+      }
+      const out = join(workspace.dir, 'downloaded.tsmodel')
+      const trained = await runCli(['train', '--dataset', '20news', '--out', out, '--json'], { env })
+      expect(trained.code, trained.stderr).toBe(0)
+      expect(trained.stderr).toMatch(/^download 20news: 0\.0 MB \/ 0\.0 MB \(100%\)$/m)
+      expect(JSON.parse(trained.stdout)).toMatchObject({ classes: 3, trainDocuments: 5 })
+      expect(existsSync(join(env.XDG_CACHE_HOME, 'topicstream', '20news-bydate.tar.gz'))).toBe(true)
+    } finally {
+      server.close()
+      await once(server, 'close')
+    }
+  })
+
+  it('explains how to pass a local archive when offline', async () => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as AddressInfo
+    server.close()
+    await once(server, 'close')
+    const env = {
+      TOPICSTREAM_20NEWS: '',
+      TOPICSTREAM_20NEWS_URL: `http://127.0.0.1:${port}/20news-bydate.tar.gz`,
+      XDG_CACHE_HOME: join(workspace.dir, 'offline-cache'),
+    }
+    const trained = await runCli(
+      ['train', '--dataset', '20news', '--out', join(workspace.dir, 'x.tsmodel')],
+      { env },
+    )
+    expect(trained.code).toBe(1)
+    expect(trained.stderr).toMatch(
+      /could not download the 20 Newsgroups archive .*pass a local copy with --dataset 20news:PATH or the TOPICSTREAM_20NEWS environment variable \[ERR_DATASET_DOWNLOAD_FAILED\]/,
+    )
+  })
+})

@@ -1,0 +1,75 @@
+/**
+ * scikit-learn is the oracle: scripts/python/parity.py trains every configuration on both sides
+ * (topicstream through its real CLI) and compares vocabulary, labels and probabilities (≤ 1e-9),
+ * then tokens on Unicode-heavy texts and the Sanders tweets.
+ */
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+
+const archive =
+  process.env.TOPICSTREAM_20NEWS || join(process.cwd(), '..', 'shared', 'data', '20news-bydate.tar.gz')
+const tweets =
+  process.env.TOPICSTREAM_TWEETS ||
+  join(process.cwd(), '..', 'shared', 'data', 'tweets', 'sanders-full-corpus.csv')
+
+interface ConfigResult {
+  config: string
+  testDocuments: number
+  sameLabels: number
+  maxProbabilityDelta: number
+  sklearn: { vocabulary: number; accuracy: number }
+  topicstream: { vocabulary: number; accuracy: number }
+  ok: boolean
+}
+interface ParityResults {
+  configs: ConfigResult[]
+  partialFit: { ok: boolean; maxProbabilityDelta: number }
+  tokens: { ok: boolean; texts: number; mismatches: unknown[] }
+}
+
+let dir: string | undefined
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+describe.runIf(existsSync(archive))('parity with scikit-learn', () => {
+  it('agrees on every configuration, on partial_fit and on tokens', { timeout: 20 * 60_000 }, async () => {
+    dir = await mkdtemp(join(tmpdir(), 'topicstream-parity-'))
+    const jsonOut = join(dir, 'parity.json')
+    const args = ['scripts/python/parity.py', '--archive', archive, '--json-out', jsonOut]
+    if (existsSync(tweets)) args.push('--tweets', tweets)
+    const { stdout } = await promisify(execFile)(inject('python'), args, { maxBuffer: 64 * 1024 * 1024 })
+    process.stdout.write(stdout)
+    expect(stdout).toContain('PARITY OK')
+
+    const results = JSON.parse(await readFile(jsonOut, 'utf8')) as ParityResults
+    const byName = new Map(results.configs.map((r) => [r.config, r]))
+    // Reference figures of scikit-learn on this archive (see the data README).
+    const expected = {
+      a: { vocabulary: 35_788, accuracy: '0.8349' },
+      b: { vocabulary: 130_107, accuracy: '0.7739' },
+      c: { vocabulary: 130_107, accuracy: '0.8364' },
+      e: { vocabulary: 35_788, accuracy: '0.9461' },
+    }
+    for (const [name, figures] of Object.entries(expected)) {
+      const result = byName.get(name)
+      expect(result?.topicstream.vocabulary).toBe(figures.vocabulary)
+      expect(result?.topicstream.accuracy.toFixed(4)).toBe(figures.accuracy)
+    }
+    expect(byName.get('d')?.ok).toBe(true)
+    for (const result of results.configs) {
+      expect(result.ok).toBe(true)
+      expect(result.sameLabels).toBe(result.testDocuments)
+      expect(result.maxProbabilityDelta).toBeLessThanOrEqual(1e-9)
+      expect(result.topicstream.accuracy).toBe(result.sklearn.accuracy)
+    }
+    expect(results.partialFit.ok).toBe(true)
+    expect(results.tokens).toMatchObject({ ok: true, mismatches: [] })
+    expect(results.tokens.texts).toBeGreaterThan(existsSync(tweets) ? 5000 : 20)
+  })
+})

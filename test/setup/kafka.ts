@@ -1,0 +1,69 @@
+/**
+ * One real Kafka broker for the whole test run: free ports, a fresh temporary data directory
+ * (so the cluster id always matches), removed again at teardown. Set TOPICSTREAM_TEST_KAFKA_BROKERS
+ * to run the tests against a broker that is already running instead.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestProject } from 'vitest/node'
+import { startLocalBroker } from '../../src/bridge/broker/index.js'
+
+export interface TestKafka {
+  readonly brokers: string
+  teardown(): Promise<void>
+}
+
+export async function startTestKafka(env: NodeJS.ProcessEnv = process.env): Promise<TestKafka> {
+  const external = env.TOPICSTREAM_TEST_KAFKA_BROKERS
+  if (external) return { brokers: external, teardown: async () => {} }
+  const dataDir = await mkdtemp(join(tmpdir(), 'topicstream-test-kafka-'))
+  const [port, controllerPort] = await freePorts(2)
+  try {
+    const broker = await startLocalBroker({
+      dataDir,
+      port,
+      controllerPort,
+      onProgress: (message) => process.stderr.write(`${message}\n`),
+    })
+    return {
+      brokers: broker.brokers,
+      async teardown() {
+        await broker.stop()
+        await rm(dataDir, { recursive: true, force: true })
+      },
+    }
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true })
+    throw error
+  }
+}
+
+/** Starts the broker, makes `inject('kafkaBrokers')` return it, and hands back its teardown. */
+export async function provideKafka(project: TestProject): Promise<() => Promise<void>> {
+  const kafka = await startTestKafka()
+  project.provide('kafkaBrokers', kafka.brokers)
+  return kafka.teardown
+}
+
+/** Ports that were free a moment ago (held together so that they differ). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer()
+          server.once('error', reject)
+          server.listen(0, '127.0.0.1', () => resolve(server))
+        }),
+    ),
+  )
+  const ports = servers.map((server) => {
+    const address = server.address()
+    return typeof address === 'object' && address !== null ? address.port : 0
+  })
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+  return ports
+}
