@@ -8,6 +8,7 @@
  *                            [--concurrency 100] [--channels 4] [--window 256] [--duration 10] [--api-key KEY]
  */
 import { Metadata, credentials } from '@grpc/grpc-js'
+import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { EchoClient } from '../dist/api/grpc/generated/topicstream/bench/v1/echo.js'
 import { ClassifierClient } from '../dist/api/grpc/generated/topicstream/v1/classifier.js'
@@ -16,7 +17,10 @@ import { loadTweets, parseFlags, percentile, tweetsPath } from './tweets.mjs'
 function makeClients(address, target, count) {
   const Client = target === 'echo' ? EchoClient : ClassifierClient
   // A local subchannel pool per client gives each its own HTTP/2 connection.
-  return Array.from({ length: count }, () => new Client(address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }))
+  return Array.from(
+    { length: count },
+    () => new Client(address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }),
+  )
 }
 
 function metadataFor(apiKey) {
@@ -65,7 +69,8 @@ async function runUnary({ address, target, duration, texts, concurrency = 100, c
 
 async function runStream({ address, target, duration, texts, window = 256, apiKey }) {
   const [client] = makeClients(address, target, 1)
-  const call = target === 'echo' ? client.echoStream(metadataFor(apiKey)) : client.classifyStream(metadataFor(apiKey))
+  const call =
+    target === 'echo' ? client.echoStream(metadataFor(apiKey)) : client.classifyStream(metadataFor(apiKey))
   const sentAt = new Map()
   const latencies = []
   let errors = 0

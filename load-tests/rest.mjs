@@ -10,14 +10,23 @@ import { pathToFileURL } from 'node:url'
 import { loadTweets, parseFlags, tweetsPath } from './tweets.mjs'
 
 export async function runRest(options) {
-  const { url, scenario = 'single', path = '/v1/classify', connections = 100, duration = 10, batchSize = 100 } = options
+  const {
+    url,
+    scenario = 'single',
+    path = '/v1/classify',
+    connections = 100,
+    duration = 10,
+    batchSize = 100,
+  } = options
   const tweets = options.tweets ?? (await loadTweets(tweetsPath(options.tweetsPath)))
   const texts = tweets.map((tweet) => tweet.text)
   // Pre-serialised bodies: the load generator shares the machine, so it must stay cheap.
   const bodies =
     scenario === 'batch'
       ? Array.from({ length: 64 }, (_, i) =>
-          JSON.stringify({ texts: Array.from({ length: batchSize }, (_, j) => texts[(i * batchSize + j) % texts.length]) }),
+          JSON.stringify({
+            texts: Array.from({ length: batchSize }, (_, j) => texts[(i * batchSize + j) % texts.length]),
+          }),
         )
       : texts.slice(0, 4096).map((text) => JSON.stringify({ text }))
   let next = 0

@@ -23,9 +23,12 @@ const scratch = await mkdtemp(join(tmpdir(), 'topicstream-load-'))
 
 let server
 try {
-  const model = flags.model ?? process.env.TOPICSTREAM_MODEL ?? (await trainTweetModel(join(scratch, 'tweets.tsmodel')))
+  const model =
+    flags.model ?? process.env.TOPICSTREAM_MODEL ?? (await trainTweetModel(join(scratch, 'tweets.tsmodel')))
   server = await startServer(model)
-  console.log(`server: REST ${server.rest}, gRPC ${server.grpc}, model ${model}, ${tweets.length} tweets, ${duration} s per run`)
+  console.log(
+    `server: REST ${server.rest}, gRPC ${server.grpc}, model ${model}, ${tweets.length} tweets, ${duration} s per run`,
+  )
 
   const results = []
   const run = async (label, fn) => {
@@ -44,11 +47,19 @@ try {
   }
   if (flags.only !== 'rest') {
     const grpc = { address: server.grpc, duration, tweets, concurrency: connections }
-    const unary = await run('grpc unary classify', () => runGrpc({ ...grpc, scenario: 'unary', target: 'classify' }))
-    const unaryEcho = await run('grpc unary echo', () => runGrpc({ ...grpc, scenario: 'unary', target: 'echo' }))
+    const unary = await run('grpc unary classify', () =>
+      runGrpc({ ...grpc, scenario: 'unary', target: 'classify' }),
+    )
+    const unaryEcho = await run('grpc unary echo', () =>
+      runGrpc({ ...grpc, scenario: 'unary', target: 'echo' }),
+    )
     ratios['gRPC Classify / Echo (unary)'] = unary.requestsPerSecond / unaryEcho.requestsPerSecond
-    const stream = await run('grpc stream classify', () => runGrpc({ ...grpc, scenario: 'stream', target: 'classify' }))
-    const streamEcho = await run('grpc stream echo', () => runGrpc({ ...grpc, scenario: 'stream', target: 'echo' }))
+    const stream = await run('grpc stream classify', () =>
+      runGrpc({ ...grpc, scenario: 'stream', target: 'classify' }),
+    )
+    const streamEcho = await run('grpc stream echo', () =>
+      runGrpc({ ...grpc, scenario: 'stream', target: 'echo' }),
+    )
     ratios['gRPC ClassifyStream / EchoStream'] = stream.requestsPerSecond / streamEcho.requestsPerSecond
   }
   console.log('\nratios (classify throughput / echo throughput):')
@@ -57,7 +68,10 @@ try {
   const outDir = join(REPO_ROOT, 'load-tests', 'results')
   await mkdir(outDir, { recursive: true })
   const file = join(outDir, `load-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  await writeFile(file, `${JSON.stringify({ node: process.version, duration, connections, results, ratios }, null, 2)}\n`)
+  await writeFile(
+    file,
+    `${JSON.stringify({ node: process.version, duration, connections, results, ratios }, null, 2)}\n`,
+  )
   console.log(`\nwrote ${file}`)
 } finally {
   await server?.stop()
@@ -80,8 +94,20 @@ async function trainTweetModel(path) {
 function startServer(model) {
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'bin/topicstream.js'), 'serve', '--model', `bench=${model}`, '--port', '0', '--grpc-port', '0'],
-    { env: { ...process.env, TOPICSTREAM_BENCHMARK_ROUTES: '1', TOPICSTREAM_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    [
+      join(REPO_ROOT, 'bin/topicstream.js'),
+      'serve',
+      '--model',
+      `bench=${model}`,
+      '--port',
+      '0',
+      '--grpc-port',
+      '0',
+    ],
+    {
+      env: { ...process.env, TOPICSTREAM_BENCHMARK_ROUTES: '1', TOPICSTREAM_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   )
   const exited = new Promise((resolve) => child.once('exit', resolve))
   return new Promise((resolve, reject) => {

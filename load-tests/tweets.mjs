@@ -18,7 +18,11 @@ export function tweetsPath(explicit) {
 
 /** `[{ topic, text }]`, in file order. */
 export async function loadTweets(path = tweetsPath()) {
-  const rows = parse(await readFile(path, 'utf8'), { columns: true, skip_empty_lines: true, relax_quotes: true })
+  const rows = parse(await readFile(path, 'utf8'), {
+    columns: true,
+    skip_empty_lines: true,
+    relax_quotes: true,
+  })
   return rows
     .map((row) => ({ topic: row.Topic, text: row.TweetText }))
     .filter((row) => typeof row.text === 'string' && row.text.trim() !== '')

@@ -113,9 +113,16 @@ wait "$LEADER" && CODE=0 || CODE=$?
 printf 'npm start exited with %s after %.1f s\n' "$CODE" "$(echo "$(date +%s.%N) - $STOP_START" | bc)"
 grep -E "stopping|stopped|SIGINT" "$WORK/up.log" | sed 's/^/  /'
 
-LEFT=$(ps -o pid=,cmd= -g "$PGID" || true)
-if [[ -n "$BROKER_PID" ]] && kill -0 "$BROKER_PID" 2>/dev/null; then LEFT="$LEFT broker JVM $BROKER_PID"; fi
-LEFT+=$(pgrep -af "$TOPICSTREAM_BROKER_DIR" || true)
+# A process that has exited but is not reaped yet (state Z) is gone; give init a moment to reap it.
+alive() { local state; state=$(ps -o stat= -p "$1" 2>/dev/null || true); [[ -n "$state" && "$state" != Z* ]]; }
+LEFT=""
+for _ in $(seq 1 10); do
+  LEFT=$(ps -o pid=,stat=,cmd= -g "$PGID" | awk '$2 !~ /^Z/' || true)
+  if [[ -n "$BROKER_PID" ]] && alive "$BROKER_PID"; then LEFT="$LEFT broker JVM $BROKER_PID"; fi
+  LEFT+=$(pgrep -af "$TOPICSTREAM_BROKER_DIR" || true)
+  [[ -z "${LEFT// /}" ]] && break
+  sleep 0.5
+done
 if [[ -n "${LEFT// /}" ]]; then
   echo "FAIL: processes left running: $LEFT"
   exit 1

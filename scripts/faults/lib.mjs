@@ -10,14 +10,23 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
-import { createKafkaClient } from '../../dist/bridge/kafka-client.js'
-import { startLocalBroker } from '../../dist/bridge/broker/index.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const BIN = join(ROOT, 'bin', 'topicstream.js')
+/** The compiled code under test: `dist/`, or another build of it (TOPICSTREAM_DIST). */
+const DIST = resolve(process.env.TOPICSTREAM_DIST ?? join(ROOT, 'dist'))
+const { createKafkaClient } = await import(pathToFileURL(join(DIST, 'bridge', 'kafka-client.js')).href)
+const { startLocalBroker } = await import(pathToFileURL(join(DIST, 'bridge', 'broker', 'index.js')).href)
+const MAIN = pathToFileURL(join(DIST, 'cli', 'main.js')).href
+/** Runs `topicstream <args>` from DIST, as bin/topicstream.js does from dist/. */
+const cli = (args) => [
+  '--input-type=module',
+  '-e',
+  `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(process.argv.slice(1))`,
+  ...args,
+]
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -81,19 +90,9 @@ export async function setup(name) {
 
 export async function trainModel(work) {
   const out = join(work, 'tweets.tsmodel')
-  await promisify(execFile)(process.execPath, [
-    BIN,
-    'train',
-    '--dataset',
-    `csv:${tweetsPath()}`,
-    '--text-column',
-    'TweetText',
-    '--label-column',
-    'Topic',
-    '--out',
-    out,
-    '--quiet',
-  ])
+  const args = ['train', '--dataset', `csv:${tweetsPath()}`, '--text-column', 'TweetText']
+  args.push('--label-column', 'Topic', '--out', out, '--quiet')
+  await promisify(execFile)(process.execPath, cli(args))
   return out
 }
 
@@ -155,7 +154,7 @@ export function feed(brokers, topic, tweets, total, perSecond) {
 
 export function startBridge(env, name, args) {
   const logFile = join(env.work, `${name}.log`)
-  const child = spawn(process.execPath, [BIN, 'bridge', '--brokers', env.brokers.join(','), ...args], {
+  const child = spawn(process.execPath, cli(['bridge', '--brokers', env.brokers.join(','), ...args]), {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   child.stderr.pipe(createWriteStream(logFile, { flags: 'a' }))

@@ -16,6 +16,7 @@ import csv
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -123,8 +124,7 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="topicstream-parity-") as work:
         started = time.time()
-        with tarfile.open(args.archive) as archive:
-            archive.extractall(work, filter="data")
+        extract(args.archive, work)
         log(f"extracted the archive in {time.time() - started:.1f} s")
         models = {}
         for name, title, categories, pipeline, flags in CONFIGS:
@@ -153,6 +153,14 @@ def main():
         return 1
     print("\nPARITY OK")
     return 0
+
+
+def extract(archive, work):
+    # The system tar is several times faster on 18,846 small files; tarfile is the fallback.
+    if shutil.which("tar") and subprocess.run(["tar", "-xzf", archive, "-C", work], check=False).returncode == 0:
+        return
+    with tarfile.open(archive) as source:
+        source.extractall(work, filter="data")
 
 
 def load_split(work, split, categories):

@@ -62,6 +62,8 @@ export interface BridgeOptions {
    * killed bridge's partitions stay unprocessed until then.
    */
   readonly sessionTimeoutMs?: number
+  /** How long `start()` keeps retrying while Kafka answers with retriable errors (default 60 s). */
+  readonly startTimeoutMs?: number
   /** How long `stop()` waits for the batch in flight before closing anyway (default 30 s). */
   readonly shutdownTimeoutMs?: number
 }
@@ -105,6 +107,7 @@ export function createBridge(options: BridgeOptions): Bridge {
   let consumer: KafkaConsumer | undefined
   let stopping = false
   let restartTimer: NodeJS.Timeout | undefined
+  let starting: Promise<void> | undefined
   /** Input offsets already done, learned when exactly-once takes a partition over. */
   const doneBelow = new Map<number, bigint>()
 
@@ -260,37 +263,14 @@ export function createBridge(options: BridgeOptions): Bridge {
       }
       status = 'starting'
       stopping = false
-      try {
-        admin = kafka.admin()
-        await admin.connect()
-        const existing = await admin.listTopics()
-        const inputPartitions = existing.includes(options.inputTopic)
-          ? await admin.partitionCount(options.inputTopic)
-          : (options.partitions ?? 3)
-        await ensureTopics(admin, [
-          { topic: options.inputTopic, partitions: inputPartitions },
-          { topic: options.outputTopic, partitions: inputPartitions },
-          { topic: options.dlqTopic, partitions: inputPartitions },
-        ])
-        delivery = exactlyOnce
-          ? exactlyOnceDelivery(kafka, topics, {
-              transactionalIdPrefix: options.transactionalIdPrefix ?? 'topicstream',
-              admin,
-              onAbort: () => metrics.transactionsAborted.inc(),
-            })
-          : atLeastOnceDelivery(kafka, topics)
-        await delivery.connect()
-        await startConsumer()
-      } catch (error) {
-        const failure = fail(error)
-        await closeAll()
-        status = 'stopped'
-        throw failure
-      }
+      starting = startWithRetries()
+      await starting
     },
     async stop() {
       if (status === 'stopped') return
       stopping = true
+      // A start in progress finishes (or gives up) first, so nothing it creates is left running.
+      await starting?.catch(() => {})
       if (restartTimer) clearTimeout(restartTimer)
       restartTimer = undefined
       const timeout = options.shutdownTimeoutMs ?? 30_000
@@ -318,6 +298,51 @@ export function createBridge(options: BridgeOptions): Bridge {
       partitions: assigned,
       exactlyOnce,
     }),
+  }
+
+  async function startWithRetries(): Promise<void> {
+    const deadline = Date.now() + (options.startTimeoutMs ?? 60_000)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await setUp()
+        return
+      } catch (error) {
+        const failure = fail(error)
+        await closeAll()
+        // A broker that is starting, or a topic whose leader is not elected yet, answers with
+        // retriable errors for a few seconds: wait those out instead of failing the start.
+        if (stopping || !failure.canRetry || Date.now() >= deadline) {
+          status = 'stopped'
+          throw failure
+        }
+        log?.warn({ err: failure, attempt }, 'Bridge start failed; retrying')
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * attempt)))
+      }
+    }
+  }
+
+  async function setUp(): Promise<void> {
+    admin = kafka.admin()
+    await admin.connect()
+    const existing = await admin.listTopics()
+    const inputPartitions = existing.includes(options.inputTopic)
+      ? await admin.partitionCount(options.inputTopic)
+      : (options.partitions ?? 3)
+    await ensureTopics(admin, [
+      { topic: options.inputTopic, partitions: inputPartitions },
+      { topic: options.outputTopic, partitions: inputPartitions },
+      { topic: options.dlqTopic, partitions: inputPartitions },
+    ])
+    delivery = exactlyOnce
+      ? exactlyOnceDelivery(kafka, topics, {
+          transactionalIdPrefix: options.transactionalIdPrefix ?? 'topicstream',
+          admin,
+          onAbort: () => metrics.transactionsAborted.inc(),
+        })
+      : atLeastOnceDelivery(kafka, topics)
+    await delivery.connect()
+    if (stopping) return
+    await startConsumer()
   }
 
   async function closeAll(): Promise<void> {

@@ -325,8 +325,20 @@ export function translateKafkaError(error: unknown, fallback: ErrorCode): Topics
   return new TopicstreamError(fallback, message, {
     cause: error,
     details,
-    canRetry: shape.retriable === true,
+    canRetry: isRetriable(shape, 0),
   })
+}
+
+/** kafkajs wraps the last retriable failure when it gives up; the cause decides. */
+function isRetriable(shape: KafkaJsErrorShape, depth: number): boolean {
+  if (shape.retriable === true || shape.name === 'KafkaJSNumberOfRetriesExceeded') return true
+  const inner = shape.originalError ?? shape.cause
+  return (
+    depth < 4 &&
+    typeof inner === 'object' &&
+    inner !== null &&
+    isRetriable(inner as KafkaJsErrorShape, depth + 1)
+  )
 }
 
 function isUnavailable(shape: KafkaJsErrorShape, depth: number): boolean {

@@ -3,7 +3,9 @@
  * `topicstream produce` and by the pipeline of `topicstream up`.
  */
 import type { Readable } from 'node:stream'
-import type { TopicstreamError } from '../errors.js'
+import { TopicstreamError } from '../errors.js'
+import { canConnect } from './broker/lifecycle.js'
+import { createTopicAndWait } from './create-topic.js'
 import { createKafkaClient } from './kafka-client.js'
 import type { KafkaLogger } from './kafka-client.js'
 import { createProducerWorker } from './producer-worker.js'
@@ -54,6 +56,7 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
     ...(options.twitterApiUrl ? { twitterApiUrl: options.twitterApiUrl } : {}),
     onNotice: warn,
   })
+  await requireReachableBroker(options.brokers)
   const client = createKafkaClient({
     brokers: options.brokers,
     clientId: 'topicstream-producer',
@@ -63,7 +66,7 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
   const admin = client.admin()
   await admin.connect()
   try {
-    await admin.createTopics([{ topic: options.topic, partitions: options.partitions ?? 3 }])
+    await createTopicAndWait(admin, { topic: options.topic, partitions: options.partitions ?? 3 })
   } finally {
     await admin.disconnect()
   }
@@ -94,4 +97,22 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
       return done
     },
   }
+}
+
+/**
+ * Fails at once when no seed broker accepts a TCP connection: the client library would retry for
+ * over a minute before saying so. Later outages are the library's to ride out.
+ */
+async function requireReachableBroker(brokers: readonly string[]): Promise<void> {
+  for (const broker of brokers) {
+    const colon = broker.lastIndexOf(':')
+    const host = broker.slice(0, colon).replace(/^\[|\]$/g, '')
+    const port = Number(broker.slice(colon + 1))
+    if (colon > 0 && Number.isInteger(port) && (await canConnect(host, port, 3000))) return
+  }
+  throw new TopicstreamError(
+    'ERR_KAFKA_UNAVAILABLE',
+    `No Kafka broker answers at ${brokers.join(', ')} (start one with "topicstream kafka start")`,
+    { canRetry: true, details: { brokers } },
+  )
 }

@@ -75,3 +75,31 @@ export function decodeLine(line: InputLine): string | TopicstreamError {
 export async function writeAll(output: Writable, text: string): Promise<void> {
   if (text !== '' && !output.write(text)) await once(output, 'drain')
 }
+
+/**
+ * Answers every input line with one output line, in order, one write per input chunk. When the
+ * reader goes away (`... | head`) it stops quietly, like other Unix filters.
+ */
+export async function mapLines(
+  input: Readable,
+  output: Writable,
+  maxLineBytes: number,
+  answer: (line: InputLine) => string,
+): Promise<void> {
+  let failure: unknown
+  const onError = (error: unknown) => (failure ??= error)
+  output.on('error', onError)
+  try {
+    for await (const batch of readLineBatches(input, maxLineBytes)) {
+      let out = ''
+      for (const line of batch) out += `${answer(line)}\n`
+      await writeAll(output, out)
+      if (failure !== undefined) break
+    }
+  } catch (error) {
+    failure ??= error
+  } finally {
+    output.off('error', onError)
+  }
+  if (failure !== undefined && (failure as NodeJS.ErrnoException).code !== 'EPIPE') throw failure
+}

@@ -39,7 +39,7 @@ export class TextClassifier {
   readonly #classIndex: ReadonlyMap<string, number>
   readonly #vectorizer: SparseVectorizer
   readonly #jll: Float64Array
-  readonly #taken: Uint8Array
+  readonly #order: Int32Array
 
   constructor(state: ModelState) {
     const classes = state.metadata.classes.length
@@ -68,7 +68,7 @@ export class TextClassifier {
     this.#classIndex = new Map(this.#classes.map((label, i) => [label, i]))
     this.#vectorizer = new SparseVectorizer(state.index, state.idf, state.metadata.params)
     this.#jll = new Float64Array(classes)
-    this.#taken = new Uint8Array(classes)
+    this.#order = new Int32Array(classes)
   }
 
   get metadata(): ModelMetadata {
@@ -104,19 +104,25 @@ export class TextClassifier {
     const classes = this.#classes
     const count = classes.length
     const k = clampCount(options?.topK, DEFAULT_TOP_K, count)
-    // Selection by repeated maximum of the joint log-likelihood (exact, unlike the rounded
-    // probabilities): k and C are small, and ties keep class order like argmax, so top_k[0] is the
-    // label. Only the k reported probabilities are exponentiated.
-    const taken = this.#taken
-    taken.fill(0)
+    // One pass keeping the k best by joint log-likelihood (exact, unlike the rounded probabilities),
+    // sorted; strict comparisons keep the lower class index first on ties, like argmax, so
+    // top_k[0] is scikit-learn's predict(). Only the k reported probabilities are exponentiated.
+    const order = this.#order
+    let found = 0
+    for (let c = 0; c < count; c++) {
+      const score = jll[c] as number
+      if (found === k && score <= (jll[order[k - 1] as number] as number)) continue
+      let at = found < k ? found++ : k - 1
+      while (at > 0 && score > (jll[order[at - 1] as number] as number)) {
+        order[at] = order[at - 1] as number
+        at--
+      }
+      order[at] = c
+    }
     const topK: LabelProbability[] = new Array(k)
     for (let i = 0; i < k; i++) {
-      let best = -1
-      for (let c = 0; c < count; c++) {
-        if (taken[c] === 0 && (best < 0 || (jll[c] as number) > (jll[best] as number))) best = c
-      }
-      taken[best] = 1
-      topK[i] = { label: classes[best] as string, probability: Math.exp((jll[best] as number) - logTotal) }
+      const c = order[i] as number
+      topK[i] = { label: classes[c] as string, probability: Math.exp((jll[c] as number) - logTotal) }
     }
     const winner = topK[0] as LabelProbability
     const result = { label: winner.label, confidence: winner.probability, top_k: topK }
@@ -124,7 +130,7 @@ export class TextClassifier {
     const explainTerms = clampCount(options.explainTerms, DEFAULT_EXPLAIN_TERMS, Number.MAX_SAFE_INTEGER)
     return {
       ...result,
-      explanation: this.#explain(this.#classIndex.get(winner.label) as number, explainTerms),
+      explanation: this.#explain(order[0] as number, explainTerms),
     }
   }
 
@@ -207,6 +213,12 @@ export class TextClassifier {
 
   /** Fills `#jll` for `text` and returns its logsumexp (the log of the evidence). */
   #score(text: string): number {
+    if (typeof text !== 'string') {
+      throw new TopicstreamError(
+        'ERR_TEXT_INVALID',
+        `The text to classify must be a string, got ${typeof text}`,
+      )
+    }
     const v = this.#vectorizer
     const n = v.transform(text)
     const ids = v.ids

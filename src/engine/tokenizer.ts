@@ -96,6 +96,9 @@ export class TokenSpans {
     let codePoints = 0
     let hash = 0
     let suspect = false
+    let starts = this.starts
+    let ends = this.ends
+    let hashes = this.hashes
     for (let i = 0; i < length; i++) {
       const unit = lowered.charCodeAt(i)
       const kind = table[unit] as number
@@ -112,7 +115,11 @@ export class TokenSpans {
       }
       if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < length) {
         const low = lowered.charCodeAt(i + 1)
-        if (low >= 0xdc00 && low <= 0xdfff && isAstralWord(((unit - 0xd800) << 10) + (low - 0xdc00) + 0x10000)) {
+        if (
+          low >= 0xdc00 &&
+          low <= 0xdfff &&
+          isAstralWord(((unit - 0xd800) << 10) + (low - 0xdc00) + 0x10000)
+        ) {
           if (start < 0) {
             start = i
             codePoints = 0
@@ -126,17 +133,22 @@ export class TokenSpans {
       }
       if (start >= 0) {
         if (codePoints >= 2) {
-          if (count === this.starts.length) this.grow()
-          this.starts[count] = start
-          this.ends[count] = i
-          this.hashes[count] = hash
+          if (count === starts.length) {
+            this.grow()
+            starts = this.starts
+            ends = this.ends
+            hashes = this.hashes
+          }
+          starts[count] = start
+          ends[count] = i
+          hashes[count] = hash
           count++
         }
         start = -1
       }
     }
     if (start >= 0 && codePoints >= 2) {
-      if (count === this.starts.length) this.grow()
+      if (count === starts.length) this.grow()
       this.starts[count] = start
       this.ends[count] = length
       this.hashes[count] = hash

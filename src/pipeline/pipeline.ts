@@ -10,6 +10,8 @@ import { startServer } from '../api/server.js'
 import { createBridge } from '../bridge/bridge.js'
 import type { Bridge, BridgeClassification, BridgeOptions } from '../bridge/bridge.js'
 import { startLocalBroker } from '../bridge/broker/index.js'
+import { createTopicAndWait } from '../bridge/create-topic.js'
+import { createKafkaClient } from '../bridge/kafka-client.js'
 import { ModelRegistry } from '../engine/model-registry.js'
 import type { Progress } from '../engine/types.js'
 import { TopicstreamError } from '../errors.js'
@@ -108,12 +110,17 @@ export async function startPipeline(config: PipelineConfig, reporter: PipelineRe
         host: config.broker.host,
         env: config.env,
         onProgress: (message) => reporter.step(message),
-      }).then((broker) => {
-        parts.unshift({ name: 'the Kafka broker', stop: () => broker.stop() })
-        reporter.localBroker?.(broker.pid)
-        reporter.step(`Kafka is up at ${broker.brokers}`)
-        return broker.brokers
-      })
+      }).then(
+        (broker) => {
+          parts.unshift({ name: 'the Kafka broker', stop: () => broker.stop() })
+          reporter.localBroker?.(broker.pid)
+          reporter.step(`Kafka is up at ${broker.brokers}`)
+          return broker.brokers
+        },
+        (error: unknown) => {
+          throw withBrokerHint(error, config.broker.port)
+        },
+      )
       // Settled below; this only keeps a failure from being reported as unhandled meanwhile.
       brokerStart.catch(() => undefined)
     }
@@ -187,22 +194,26 @@ export async function startPipeline(config: PipelineConfig, reporter: PipelineRe
       // Connection retries during startup are expected; the dashboard shows Kafka's state instead.
       kafkaLogLevel: 'error',
     })
-    reporter.step(`starting the bridge ${topics.input} → ${topics.output}`)
+    reporter.step(`starting the bridge ${topics.input} → ${topics.output} and the producer`)
     wired.bridge = bridge
     parts.push({ name: 'the bridge', stop: () => bridge.stop() })
-    await bridge.start()
-    server.grpc?.refreshHealth()
+    // With the topics in place, the dashboard can join before the first result, and the bridge and
+    // the producer (whose replay loads its corpus) can start side by side.
+    await createTopics(brokers, Object.values(topics), settings.partitions ?? 3)
     dashboard.start()
-
-    // 5. Producer
-    const producer = await startProducer(config.producer, {
-      brokers,
-      topic: topics.input,
-      partitions: settings.partitions ?? 3,
-      env: config.env,
-      logger,
-      onWarning: (message) => reporter.step(message),
-    })
+    const [bridgeStart, producerStart] = await Promise.allSettled([
+      bridge.start(),
+      // 5. Producer
+      startProducer(config.producer, {
+        brokers,
+        topic: topics.input,
+        partitions: settings.partitions ?? 3,
+        env: config.env,
+        logger,
+        onWarning: (message) => reporter.step(message),
+      }),
+    ])
+    const producer = producerStart.status === 'fulfilled' ? producerStart.value : undefined
     if (producer !== undefined) {
       parts.push({
         name: 'the producer',
@@ -211,6 +222,9 @@ export async function startPipeline(config: PipelineConfig, reporter: PipelineRe
         },
       })
     }
+    if (bridgeStart.status === 'rejected') throw bridgeStart.reason
+    if (producerStart.status === 'rejected') throw producerStart.reason
+    server.grpc?.refreshHealth()
 
     const ref = registry.entry().ref
     const restUrl = server.restUrl
@@ -239,4 +253,29 @@ export async function startPipeline(config: PipelineConfig, reporter: PipelineRe
           cause: error,
         })
   }
+}
+
+async function createTopics(
+  brokers: readonly string[],
+  names: readonly string[],
+  partitions: number,
+): Promise<void> {
+  const admin = createKafkaClient({ brokers, clientId: 'topicstream-up', logLevel: 'error' }).admin()
+  await admin.connect()
+  try {
+    for (const topic of names) await createTopicAndWait(admin, { topic, partitions })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** A broker already running is the usual reason the local one cannot start: say how to use it. */
+function withBrokerHint(error: unknown, port: number): unknown {
+  if (!(error instanceof TopicstreamError) || error.code !== 'ERR_KAFKA_BROKER') return error
+  return new TopicstreamError(
+    'ERR_KAFKA_BROKER',
+    `${error.message}. To use a broker that already runs, set KAFKA_BROKERS (e.g. KAFKA_BROKERS=127.0.0.1:${port}); ` +
+      'to start another one, pick a free --broker-port or another --broker-dir',
+    { cause: error, ...(error.details ? { details: error.details } : {}) },
+  )
 }

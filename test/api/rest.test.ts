@@ -247,6 +247,29 @@ describe('models', () => {
     )
   })
 
+  test('no request fails while the model is reloaded again and again', async () => {
+    const models = [trainTinyModel(), trainTinyModel(['another version of the weights'])]
+    let loads = 0
+    const registry = new ModelRegistry([{ name: 'busy', path: 'busy.tsmodel' }], {
+      load: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        return models[loads++ % 2] as (typeof models)[number]
+      },
+    })
+    await registry.loadAll()
+    const target = await app({ registry })
+    const requests = Array.from({ length: 300 }, (_, i) =>
+      i % 30 === 0
+        ? post(target, '/v1/models/busy/reload', undefined)
+        : post(target, '/v1/classify', { text: SPORTS[i % SPORTS.length] }),
+    )
+    const responses = await Promise.all(requests)
+    expect(responses.filter((response) => response.status !== 200)).toEqual([])
+    const versions = new Set(models.map((model) => model.metadata.version))
+    for (const response of responses)
+      expect(versions).toContain(response.body.model?.version ?? response.body.version)
+  })
+
   test('a reload that fails is 500 with the file error, and the old model keeps serving', async () => {
     const model = trainTinyModel()
     let loads = 0

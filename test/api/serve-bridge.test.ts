@@ -40,13 +40,13 @@ test('serve --bridge classifies the input topic with the default model and repor
   const { options } = parseCommandLine(
     SERVE_OPTIONS,
     [
-      ...['--model', `tiny=${file}`, '--port', '0', '--grpc-port', '-1', '--log-level', 'warn', '--bridge'],
+      ...['--model', `tiny=${file}`, '--port', '0', '--no-grpc', '--log-level', 'warn', '--bridge'],
       ...['--brokers', kafkaBrokers().join(','), '--input-topic', input, '--output-topic', output],
       ...['--dlq-topic', dlq, '--group', randomTopicName('serve-group')],
     ],
     {},
   )
-  served = await startServe(options, { env: {} })
+  served = await startServe(options)
   const rest = served.server.restUrl
   const ready = await until(async () => {
     const response = await fetch(`${rest}/readyz`)

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
 import type { IncomingRecord } from '../../src/bridge/kafka-client.js'
 import { kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
+import { freePorts } from '../setup/kafka.js'
 
 let dir: string
 const topics: string[] = []
@@ -141,6 +142,13 @@ describe('topicstream produce', () => {
       'first line',
       'second line',
     ])
+  })
+
+  it('fails at once when no broker answers', async () => {
+    const [port] = await freePorts(1)
+    const result = await cli(['produce', '--brokers', `127.0.0.1:${port}`, '--source', 'stdin'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/No Kafka broker answers at 127\.0\.0\.1:\d+ .*\[ERR_KAFKA_UNAVAILABLE\]/)
   })
 
   it('asks for a source and rejects an unknown one', async () => {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -131,5 +133,26 @@ describe('topicstream classify', () => {
     const result = await runCli(['classify'], { input: 'pizza\n', env: { TOPICSTREAM_MODEL: '' } })
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/--model is required \(or TOPICSTREAM_MODEL\)/)
+  })
+
+  it('stops quietly when its reader goes away, like `| head -1`', async () => {
+    const child = spawn(process.execPath, ['bin/topicstream.js', 'classify', '--model', workspace.model])
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdin.on('error', () => {})
+    child.stdout.once('data', () => child.stdout.destroy())
+    const exited = once(child, 'close')
+    const line = 'pizza pasta goal server laptop cheese\n'.repeat(10_000)
+    try {
+      for (let i = 0; i < 100 && child.stdin.writable; i++) {
+        if (!child.stdin.write(line)) await Promise.race([once(child.stdin, 'drain'), exited])
+      }
+      child.stdin.end()
+    } catch {
+      // the child may stop reading once its stdout is gone: that is the point
+    }
+    const [code] = (await exited) as [number | null]
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
   })
 })

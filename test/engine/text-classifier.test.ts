@@ -78,6 +78,20 @@ describe('TextClassifier.classify', () => {
     expect(model.classify('zzz qqq', { explain: true }).explanation).toEqual([])
   })
 
+  it('breaks exact ties by class order, like argmax', () => {
+    // ComplementNB ignores the priors, so a text without known terms scores every class 0.
+    const complement = trainClassifier(corpus, { algorithm: 'complement' }, SOURCE)
+    const result = complement.classify('', { topK: 3 })
+    expect(result.label).toBe('politics')
+    expect(result.top_k.map((entry) => entry.label)).toEqual(['politics', 'sports', 'tech'])
+    for (const entry of result.top_k) expect(entry.probability).toBeCloseTo(1 / 3, 15)
+  })
+
+  it('refuses a text that is not a string with ERR_TEXT_INVALID', () => {
+    expectCode(() => model.classify(42 as unknown as string), 'ERR_TEXT_INVALID')
+    expectCode(() => model.predictProba(undefined as unknown as string), 'ERR_TEXT_INVALID')
+  })
+
   it('returns a fresh probability array each call', () => {
     const a = model.predictProba('goal')
     const b = model.predictProba('phone')

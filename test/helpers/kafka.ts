@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { inject, onTestFinished } from 'vitest'
+import { createTopicAndWait } from '../../src/bridge/create-topic.js'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
 
 export function kafkaBrokers(): string[] {
@@ -23,7 +24,7 @@ export async function createTestTopic(
   const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
   await admin.connect()
   try {
-    await admin.createTopics([{ topic, partitions: options.partitions ?? 1 }])
+    await createTopicAndWait(admin, { topic, partitions: options.partitions ?? 1 })
   } finally {
     await admin.disconnect()
   }

@@ -109,9 +109,11 @@ export function createRollingStats(options: RollingStatsOptions = {}): Dashboard
   // The model's classes, once known, fix the order (and so the colours) of the categories; counts
   // gathered before are moved to the new positions. Runs once per change of class list, not per record.
   let adopted: readonly string[] | undefined
+  let classSet: ReadonlySet<string> | undefined
   function adoptClasses(classes: readonly string[] | undefined): void {
     if (classes === undefined || classes === adopted) return
     adopted = classes
+    classSet = new Set(classes)
     const order = [...classes, ...labels.filter((label) => !classes.includes(label))]
     if (order.length === labels.length && order.every((label, i) => labels[i] === label)) return
     const moveTo = labels.map((label) => order.indexOf(label))
@@ -142,6 +144,7 @@ export function createRollingStats(options: RollingStatsOptions = {}): Dashboard
 
   function record(entry: FeedRecord): void {
     const at = now()
+    if (adopted === undefined && options.facts) adoptClasses(options.facts.facts().model?.classes)
     const slot = slotFor(Math.floor(at / 1000))
     const index = indexOf(entry.label)
     while (slot.perLabel.length <= index) slot.perLabel.push(0)
@@ -149,7 +152,8 @@ export function createRollingStats(options: RollingStatsOptions = {}): Dashboard
     totalsPerLabel[index] = (totalsPerLabel[index] ?? 0) + 1
     slot.count++
     records++
-    if (entry.trueLabel !== undefined) {
+    // A known label the model cannot predict (another corpus's topics) says nothing about accuracy.
+    if (entry.trueLabel !== undefined && (classSet === undefined || classSet.has(entry.trueLabel))) {
       slot.labelled++
       labelled++
       if (entry.trueLabel === entry.label) {

@@ -276,10 +276,14 @@ function runToCompletion(command: string, args: readonly string[], env: NodeJS.P
 }
 
 function javaError(error: NodeJS.ErrnoException): TopicstreamError {
+  const where =
+    error.path === 'java'
+      ? '`java` is not on PATH (install a JRE or set JAVA_HOME)'
+      : `${error.path} does not exist (check JAVA_HOME)`
   return new TopicstreamError(
     'ERR_KAFKA_BROKER',
     error.code === 'ENOENT'
-      ? 'Java 17 or newer is needed to run the Kafka broker, and `java` is not on PATH (set JAVA_HOME or install a JRE)'
+      ? `Java 17 or newer is needed to run the Kafka broker, and ${where}`
       : `java could not be started: ${error.message}`,
     { cause: error },
   )

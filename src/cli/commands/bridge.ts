@@ -58,32 +58,35 @@ export const bridgeCommand: Command = {
       io.stdout.write(renderHelp(USAGE, SUMMARY, BRIDGE_OPTIONS))
       return 0
     }
-    const [{ loadModel }, { createBridge }, { bridgeSettings }, { createLineLogger }, { Registry }] =
-      await Promise.all([
-        import('../../engine/index.js'),
-        import('../../bridge/bridge.js'),
-        import('../../bridge/options.js'),
-        import('../../bridge/line-logger.js'),
-        import('prom-client'),
-      ])
-    const logger = createLineLogger(io.stderr, options.logLevel as LineLogLevel, 'topicstream-bridge')
-    const model = await loadModel(options.model)
-    const modelRef = Object.freeze({
-      name: basename(options.model, extname(options.model)),
-      version: model.metadata.version,
-    })
-    const classifyOptions = { topK: options.topK }
-    const registry = new Registry()
-    const bridge = createBridge({
-      ...bridgeSettings(options),
-      classify: (text) => ({ ...model.classify(text, classifyOptions), model: modelRef }),
-      metrics: registry,
-      logger,
-    })
-
+    // Listen first: a SIGTERM that arrives while the model loads or Kafka is joined still stops cleanly.
     const signals = waitForSignal()
     let metricsServer: Server | undefined
+    let stopBridge: () => Promise<void> = async () => {}
     try {
+      const [{ loadModel }, { createBridge }, { bridgeSettings }, { createLineLogger }, { Registry }] =
+        await Promise.all([
+          import('../../engine/index.js'),
+          import('../../bridge/bridge.js'),
+          import('../../bridge/options.js'),
+          import('../../bridge/line-logger.js'),
+          import('prom-client'),
+        ])
+      const logger = createLineLogger(io.stderr, options.logLevel as LineLogLevel, 'topicstream-bridge')
+      const model = await loadModel(options.model)
+      const modelRef = Object.freeze({
+        name: basename(options.model, extname(options.model)),
+        version: model.metadata.version,
+      })
+      const classifyOptions = { topK: options.topK }
+      const registry = new Registry()
+      const bridge = createBridge({
+        ...bridgeSettings(options),
+        classify: (text) => ({ ...model.classify(text, classifyOptions), model: modelRef }),
+        metrics: registry,
+        logger,
+      })
+      stopBridge = () => bridge.stop()
+
       if (options.metricsPort !== undefined) {
         metricsServer = await serveMetrics(registry, options.metricsPort, options.metricsHost, () =>
           bridge.state(),
@@ -92,26 +95,30 @@ export const bridgeCommand: Command = {
         const port = typeof address === 'object' && address !== null ? address.port : options.metricsPort
         logger.info({ port }, `Metrics on http://${options.metricsHost}:${port}/metrics`)
       }
-      await bridge.start()
-      logger.info(
-        {
-          input: options.inputTopic,
-          output: options.outputTopic,
-          dlq: options.dlqTopic,
-          group: options.group,
-          exactlyOnce: options.exactlyOnce,
-          model: modelRef,
-        },
-        'Bridge started',
-      )
+      const started = bridge.start().then(() => undefined)
+      const first = await Promise.race([started, signals.promise])
+      if (first === undefined) {
+        logger.info(
+          {
+            input: options.inputTopic,
+            output: options.outputTopic,
+            dlq: options.dlqTopic,
+            group: options.group,
+            exactlyOnce: options.exactlyOnce,
+            model: modelRef,
+          },
+          'Bridge started',
+        )
+      }
       const signal = await signals.promise
       logger.info({ signal }, 'Stopping the bridge')
       await bridge.stop()
+      await started.catch(() => {})
       logger.info({}, 'Bridge stopped')
       return 0
     } finally {
       signals.dispose()
-      await bridge.stop()
+      await stopBridge()
       if (metricsServer) await new Promise((resolve) => metricsServer?.close(resolve))
     }
   },

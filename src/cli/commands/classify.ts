@@ -9,7 +9,7 @@ import { loadModel } from '../../engine/index.js'
 import type { TextClassifier } from '../../engine/index.js'
 import { TopicstreamError, toTopicstreamError } from '../../errors.js'
 import type { Command } from '../command.js'
-import { decodeLine, readLineBatches, writeAll } from '../stdin-lines.js'
+import { decodeLine, mapLines } from '../stdin-lines.js'
 
 const SPECS = {
   model: { kind: 'string', required: true, env: 'TOPICSTREAM_MODEL', description: 'Model file to use' },
@@ -42,14 +42,10 @@ export const classifyCommand: Command = {
     }
     const model = await loadModel(options.model)
     const answer = createAnswerer(model, { proba: options.proba, topK: options.topK })
-    for await (const batch of readLineBatches(io.stdin, options.maxLineBytes)) {
-      let out = ''
-      for (const line of batch) {
-        const text = decodeLine(line)
-        out += `${typeof text === 'string' ? answer(text, line.number) : errorLine(line.number, text)}\n`
-      }
-      await writeAll(io.stdout, out)
-    }
+    await mapLines(io.stdin, io.stdout, options.maxLineBytes, (line) => {
+      const text = decodeLine(line)
+      return typeof text === 'string' ? answer(text, line.number) : errorLine(line.number, text)
+    })
     return 0
   },
 }

@@ -16,7 +16,7 @@ import {
   parseModelSpec,
 } from '../../engine/model-registry.js'
 import { TopicstreamError } from '../../errors.js'
-import type { CliIo, Command } from '../command.js'
+import type { Command } from '../command.js'
 
 const { maxTextBytes: bridgeMaxTextBytes, ...bridgeKafkaOptions } = BRIDGE_KAFKA_OPTIONS
 
@@ -50,10 +50,17 @@ export const SERVE_OPTIONS = {
     kind: 'integer',
     env: 'TOPICSTREAM_GRPC_PORT',
     default: 50051,
-    min: -1,
+    min: 0,
     max: 65535,
-    description: 'gRPC port (-1 disables gRPC)',
+    description: 'gRPC port',
   },
+  grpc: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_GRPC',
+    default: true,
+    description: 'Serve gRPC (--no-grpc to turn off)',
+  },
+
   apiKey: {
     kind: 'list',
     repeatable: true,
@@ -169,7 +176,7 @@ export const serveCommand: Command = {
     if (positionals.length > 0) {
       throw new TopicstreamError('ERR_CONFIG_INVALID', `Unexpected argument "${positionals[0]}"`)
     }
-    const running = await startServe(options, io)
+    const running = await startServe(options)
     const signal = await waitForSignal()
     running.logger.info({ signal }, 'shutting down')
     await running.stop()
@@ -185,7 +192,7 @@ export interface RunningServe {
 }
 
 /** Everything `serve` starts, in order; exported for the pipeline and for tests. */
-export async function startServe(options: ServeOptions, io: Pick<CliIo, 'env'>): Promise<RunningServe> {
+export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const registry = new ModelRegistry(await modelSources(options))
   const metrics = createMetrics()
   let bridge: { stop(): Promise<void>; state(): { status: string } } | undefined
@@ -208,7 +215,7 @@ export async function startServe(options: ServeOptions, io: Pick<CliIo, 'env'>):
     config: apiConfig(options),
     host: options.host,
     port: options.port,
-    grpcPort: options.grpcPort,
+    grpcPort: options.grpc ? options.grpcPort : -1,
     logger: { level: options.logLevel },
     metrics,
     readiness,
@@ -216,7 +223,13 @@ export async function startServe(options: ServeOptions, io: Pick<CliIo, 'env'>):
   })
   const logger = server.app.log
   const stop = async (): Promise<void> => {
-    await Promise.all([server.close(options.shutdownGrace), bridge?.stop(), dashboard?.stop()])
+    // Kafka clients can wait long on an unreachable cluster; shutdown must not hang on them.
+    const grace = options.shutdownGrace + 5000
+    await Promise.all([
+      server.close(options.shutdownGrace),
+      bridge && boundedStop('the bridge', bridge.stop(), grace, logger),
+      dashboard && boundedStop('the dashboard feed', dashboard.stop(), grace, logger),
+    ])
   }
   try {
     // Listening first lets /healthz answer and /readyz say "not ready" while large models load.
@@ -255,7 +268,6 @@ export async function startServe(options: ServeOptions, io: Pick<CliIo, 'env'>):
     },
     `topicstream serving on ${server.restUrl}${server.grpcPort === undefined ? '' : ` and gRPC port ${server.grpcPort}`}`,
   )
-  void io
   return { server, registry, logger, stop }
 }
 
@@ -294,6 +306,22 @@ export function apiConfig(options: ServeOptions): Partial<ApiConfig> {
     docs: options.docs,
     benchmarkRoutes: options.benchmarkRoutes,
   }
+}
+
+async function boundedStop(
+  name: string,
+  stopping: Promise<unknown>,
+  ms: number,
+  logger: FastifyBaseLogger,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms)
+    timer.unref()
+  })
+  const outcome = await Promise.race([stopping.then(() => 'stopped' as const), timedOut])
+  clearTimeout(timer)
+  if (outcome === 'timeout') logger.warn(`${name} did not stop within ${ms} ms; exiting anyway`)
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {

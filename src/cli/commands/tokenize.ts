@@ -6,7 +6,7 @@ import { parseCommandLine, renderHelp } from '../../config.js'
 import type { OptionSpecs } from '../../config.js'
 import { analyze } from '../../engine/index.js'
 import type { Command } from '../command.js'
-import { decodeLine, readLineBatches, writeAll } from '../stdin-lines.js'
+import { decodeLine, mapLines } from '../stdin-lines.js'
 import { parseNgramRange } from '../training-options.js'
 
 const SPECS = {
@@ -37,17 +37,12 @@ export const tokenizeCommand: Command = {
       return 0
     }
     const ngramRange = parseNgramRange(options.ngram)
-    for await (const batch of readLineBatches(io.stdin, options.maxLineBytes)) {
-      let out = ''
-      for (const line of batch) {
-        const text = decodeLine(line)
-        out +=
-          typeof text === 'string'
-            ? `${JSON.stringify(analyze(text, ngramRange))}\n`
-            : `${JSON.stringify({ error: { code: text.code, message: text.message } })}\n`
-      }
-      await writeAll(io.stdout, out)
-    }
+    await mapLines(io.stdin, io.stdout, options.maxLineBytes, (line) => {
+      const text = decodeLine(line)
+      return typeof text === 'string'
+        ? JSON.stringify(analyze(text, ngramRange))
+        : JSON.stringify({ error: { code: text.code, message: text.message } })
+    })
     return 0
   },
 }

@@ -68,6 +68,21 @@ describe('createRollingStats', () => {
     expect(stats.snapshot().accuracy.overall).toBeCloseTo(2 / 3)
   })
 
+  it('leaves known labels the model cannot predict out of the accuracy', () => {
+    const facts: PipelineFacts = {
+      kafka: 'up',
+      consumerLag: null,
+      dlqCount: null,
+      model: { name: 'm', version: '1', classes: ['a', 'b'] },
+    }
+    const stats = createRollingStats({ facts: { facts: () => facts } })
+    stats.record(record('a', { trueLabel: 'a' }))
+    stats.record(record('a', { trueLabel: 'apple' }))
+    const snapshot = stats.snapshot()
+    expect(snapshot.totals).toEqual({ records: 2, labelled: 1, correct: 1 })
+    expect(snapshot.accuracy.overall).toBe(1)
+  })
+
   it('reports nearest-rank p50/p99 of end-to-end and classification latencies in the window', () => {
     const time = clock(T0)
     const stats = createRollingStats({ now: time.now, windowSeconds: 60 })

@@ -52,7 +52,11 @@ function feedItem(record) {
   chip.style.background = colourOf(record.label)
   chip.title = record.label
   row.append(chip, el('span', 'confidence', formatPct(record.confidence)))
-  if (record.trueLabel) {
+  const scored =
+    record.trueLabel && (snapshotLabels.length === 0 || snapshotLabels.includes(record.trueLabel))
+  if (record.trueLabel && !scored) {
+    row.append(el('span', 'verdict', `source topic: ${record.trueLabel}`))
+  } else if (record.trueLabel) {
     const ok = record.trueLabel === record.label
     const verdict = el('span', `verdict ${ok ? 'ok' : 'wrong'}`, ok ? '✓' : `✗ ${record.trueLabel}`)
     verdict.title = `known label: ${record.trueLabel}`

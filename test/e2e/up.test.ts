@@ -1,0 +1,108 @@
+/**
+ * `topicstream up` as a user runs it, against an existing cluster (KAFKA_BROKERS): a child process
+ * with a replay file, all ports free, stopped with SIGTERM. Starting its own broker is covered by
+ * scripts/e2e/npm-start-check.sh.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createKafkaClient } from '../../src/bridge/kafka-client.js'
+import { saveModel, trainClassifier } from '../../src/engine/index.js'
+import { kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
+
+const TEXTS = {
+  space: ['the rocket reached orbit', 'nasa plans a moon mission', 'the shuttle launch was delayed'],
+  hockey: ['the goalie stopped the puck', 'a hat trick in the hockey game', 'the team won the playoff game'],
+}
+
+describe('topicstream up', () => {
+  let work: string
+  let child: ChildProcess | undefined
+  const topics = [randomTopicName('up-in'), randomTopicName('up-out'), randomTopicName('up-dlq')] as const
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'topicstream-up-'))
+    const texts = [...TEXTS.space, ...TEXTS.hockey]
+    const model = trainClassifier(
+      { texts, targets: [1, 1, 1, 0, 0, 0], classes: ['hockey', 'space'] },
+      {},
+      { source: 'inline', fingerprint: '0' },
+    )
+    await saveModel(model, join(work, 'tiny.tsmodel'))
+    const lines = [
+      ...TEXTS.space.map((text) => ({ text, label: 'space' })),
+      ...TEXTS.hockey.map((text) => ({ text, label: 'hockey' })),
+    ]
+    await writeFile(join(work, 'replay.jsonl'), lines.map((line) => JSON.stringify(line)).join('\n'))
+  })
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL')
+    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    await admin.connect()
+    try {
+      await admin.deleteTopics([...topics])
+    } finally {
+      await admin.disconnect()
+    }
+    await rm(work, { recursive: true, force: true })
+  })
+
+  it('runs the pipeline on an existing cluster, prints where it is and stops cleanly on SIGTERM', async () => {
+    const started = spawn(
+      process.execPath,
+      [resolve('bin/topicstream.js'), 'up', '--replay', join(work, 'replay.jsonl'), '--rate', '50'],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: kafkaBrokers().join(','),
+          TOPICSTREAM_PORT: '0',
+          TOPICSTREAM_GRPC_PORT: '0',
+          TOPICSTREAM_MODEL: join(work, 'tiny.tsmodel'),
+          TOPICSTREAM_INPUT_TOPIC: topics[0],
+          TOPICSTREAM_OUTPUT_TOPIC: topics[1],
+          TOPICSTREAM_DLQ_TOPIC: topics[2],
+          TOPICSTREAM_GROUP: randomTopicName('up-group'),
+          TOPICSTREAM_LOG_LEVEL: 'error',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    child = started
+    let stdout = ''
+    let stderr = ''
+    started.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    started.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const exited = new Promise<number | null>((resolveExit) =>
+      started.on('exit', (code) => resolveExit(code)),
+    )
+
+    await expect.poll(() => stdout, { timeout: 60_000 }).toContain('Press Ctrl-C to stop.')
+    expect(stdout).toContain(`Kafka      ${kafkaBrokers().join(',')}`)
+    expect(stdout).not.toContain('local broker')
+    expect(stdout).toContain(`topics     ${topics[0]} → ${topics[1]}`)
+    const dashboard = /dashboard\s+(http:\/\/\S+)/.exec(stdout)?.[1]
+    expect(dashboard).toBeDefined()
+    expect(stdout).toMatch(/gRPC\s+127\.0\.0\.1:\d+/)
+
+    const snapshot = async (): Promise<{ totals: { records: number; labelled: number; correct: number } }> =>
+      (await fetch(new URL('/dashboard/snapshot', dashboard))).json() as Promise<{
+        totals: { records: number; labelled: number; correct: number }
+      }>
+    await expect.poll(async () => (await snapshot()).totals.records, { timeout: 30_000 }).toBeGreaterThan(6)
+    const { totals } = await snapshot()
+    expect(totals.labelled).toBe(totals.records)
+    expect(totals.correct).toBeGreaterThan(0)
+
+    started.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(stderr).toMatch(
+      /stopping the producer[\s\S]*stopping the bridge[\s\S]*stopping the REST and gRPC servers/,
+    )
+    expect(stderr).toContain('stopped')
+    await expect(fetch(dashboard as string)).rejects.toThrow()
+  })
+})
