@@ -21,7 +21,10 @@ export interface OptionSpec {
   readonly choices?: readonly string[]
   readonly min?: number
   readonly max?: number
-  /** A flag that may be given several times (`list` only); otherwise a list is comma-separated. */
+  /**
+   * A flag that may be given several times (`list` only). Every list value, from a flag or from
+   * the environment variable, is also split on commas.
+   */
   readonly repeatable?: boolean
   /** Never printed in help defaults, logs or errors. */
   readonly secret?: boolean
@@ -142,9 +145,7 @@ function convert(spec: OptionSpec, raw: string | boolean | string[], origin: str
       return value
     }
     case 'list': {
-      const items = (Array.isArray(raw) ? raw : [String(raw)]).flatMap((item) =>
-        spec.repeatable ? [item] : item.split(','),
-      )
+      const items = (Array.isArray(raw) ? raw : [String(raw)]).flatMap((item) => item.split(','))
       return Object.freeze(items.map((item) => item.trim()).filter((item) => item !== ''))
     }
     case 'string': {

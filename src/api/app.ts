@@ -10,7 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { ModelRegistry } from '../engine/model-registry.js'
 import { TopicstreamError } from '../errors.js'
 import { type ApiConfig, resolveApiConfig } from './api-config.js'
-import { errorBody, errorBodySchema, toHttpError } from './http-errors.js'
+import { errorBody, errorBodySchema, httpStatusOf, toHttpError } from './http-errors.js'
 import { type ApiMetrics, createMetrics, recordModels } from './metrics.js'
 import { classifyRoutes } from './routes/classify.js'
 import { echoRoutes } from './routes/echo.js'
@@ -69,7 +69,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   })
   app.setNotFoundHandler((request, reply) => {
     const error = new TopicstreamError('ERR_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url}`)
-    return reply.code(404).send(errorBody(error))
+    return reply.code(httpStatusOf(error)).send(errorBody(error))
   })
 
   app.addHook('onResponse', (request, reply, done) => {

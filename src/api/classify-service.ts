@@ -31,13 +31,7 @@ export function createClassify(registry: ModelRegistry, config: ApiConfig, metri
       explain: request.explain === true,
     })
     metrics.classifications.inc({ model: entry.name, label: classification.label })
-    return {
-      label: classification.label,
-      confidence: classification.confidence,
-      top_k: classification.top_k,
-      ...(classification.explanation === undefined ? {} : { explanation: classification.explanation }),
-      model: entry.ref,
-    }
+    return { ...classification, model: entry.ref }
   }
 }
 

@@ -70,10 +70,14 @@ interface ValidationIssue {
   readonly params: Record<string, unknown>
 }
 
+export function httpStatusOf(error: TopicstreamError): number {
+  return HTTP_STATUS[error.code] ?? 500
+}
+
 /** Converts whatever a route, hook or Fastify threw into our error, with the status to send. */
 export function toHttpError(error: unknown): { status: number; error: TopicstreamError } {
   const ours = isTopicstreamError(error) ? error : fromFastify(error)
-  return { status: HTTP_STATUS[ours.code] ?? 500, error: ours }
+  return { status: httpStatusOf(ours), error: ours }
 }
 
 export function errorBody(error: TopicstreamError): ErrorBody {

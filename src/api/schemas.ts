@@ -194,19 +194,23 @@ export const statusSchema = {
   },
 } as const
 
+/** How /v1 routes are secured in the OpenAPI document (enforced by the secured scope). */
+export const API_KEY_SECURITY = [{ apiKey: [] }]
+
+const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'Malformed JSON, wrong types, unknown fields (ERR_REQUEST_INVALID) or a missing or non-string text (ERR_TEXT_INVALID)',
+  401: 'Missing or wrong API key (ERR_UNAUTHENTICATED)',
+  404: 'No model with that name (ERR_MODEL_NOT_FOUND)',
+  413: 'Body over the limit (ERR_PAYLOAD_TOO_LARGE), a text over the byte limit (ERR_TEXT_TOO_LARGE) or too many texts (ERR_BATCH_TOO_LARGE)',
+  429: 'Rate limit exceeded (ERR_RATE_LIMITED)',
+  500: 'Model file unusable on reload (ERR_MODEL_FILE_INVALID, ERR_MODEL_FILE_VERSION) or an internal error',
+  503: 'Models still loading or shutting down (ERR_NOT_READY)',
+}
+
 /** Responses every /v1 route may give besides its success. */
 export function errorResponses(...statuses: number[]): Record<number, { $ref: string; description: string }> {
-  const descriptions: Record<number, string> = {
-    400: 'Malformed JSON, wrong types, unknown fields (ERR_REQUEST_INVALID) or a missing or non-string text (ERR_TEXT_INVALID)',
-    401: 'Missing or wrong API key (ERR_UNAUTHENTICATED)',
-    404: 'No model with that name (ERR_MODEL_NOT_FOUND)',
-    413: 'Body over the limit (ERR_PAYLOAD_TOO_LARGE), a text over the byte limit (ERR_TEXT_TOO_LARGE) or too many texts (ERR_BATCH_TOO_LARGE)',
-    429: 'Rate limit exceeded (ERR_RATE_LIMITED)',
-    500: 'Model file unusable on reload (ERR_MODEL_FILE_INVALID, ERR_MODEL_FILE_VERSION) or an internal error',
-    503: 'Models still loading or shutting down (ERR_NOT_READY)',
-  }
   const out: Record<number, { $ref: string; description: string }> = {}
   for (const status of statuses)
-    out[status] = { $ref: 'Error#', description: descriptions[status] ?? 'Error' }
+    out[status] = { $ref: 'Error#', description: ERROR_DESCRIPTIONS[status] ?? 'Error' }
   return out
 }

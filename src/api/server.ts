@@ -3,25 +3,18 @@
  * new connections are refused, in-flight requests and streams get `graceMs` to finish, then
  * whatever is left is cut.
  */
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import type { ModelRegistry } from '../engine/model-registry.js'
-import { type ApiConfig, resolveApiConfig } from './api-config.js'
-import { type AppExtension, type ReadinessChecks, buildApp } from './app.js'
+import type { FastifyInstance } from 'fastify'
+import { resolveApiConfig } from './api-config.js'
+import { type BuildAppOptions, type ReadinessChecks, buildApp } from './app.js'
 import { type GrpcServer, createGrpcServer } from './grpc/grpc-server.js'
 import { type ApiMetrics, createMetrics } from './metrics.js'
 
-export interface StartServerOptions {
-  readonly registry: ModelRegistry
-  readonly config?: Partial<ApiConfig>
+export interface StartServerOptions extends BuildAppOptions {
   readonly host: string
   /** REST port; 0 picks a free one. */
   readonly port: number
   /** gRPC port; 0 picks a free one, -1 disables gRPC. */
   readonly grpcPort: number
-  readonly logger?: FastifyBaseLogger | boolean | { readonly level: string }
-  readonly metrics?: ApiMetrics
-  readonly readiness?: ReadinessChecks
-  readonly plugins?: readonly AppExtension[]
 }
 
 export interface RunningServer {
@@ -41,14 +34,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metrics = options.metrics ?? createMetrics()
   let closing = false
   const readiness: ReadinessChecks = { ...options.readiness, serving: () => !closing }
-  const app = await buildApp({
-    registry: options.registry,
-    config,
-    metrics,
-    readiness,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
-  })
+  const app = await buildApp({ ...options, config, metrics, readiness })
   const external = Object.entries(options.readiness ?? {})
   const grpc =
     options.grpcPort < 0

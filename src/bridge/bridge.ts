@@ -165,7 +165,9 @@ export function createBridge(options: BridgeOptions): Bridge {
         })
         results.push({ key: record.key, value: JSON.stringify(value) })
       }
-      await controls.heartbeat()
+      // Best effort: a failed heartbeat means a rebalance, which the consumer handles on its own; the
+      // batch is still delivered (a fenced or duplicate result is the delivery mode's business).
+      await controls.heartbeat().catch(() => {})
 
       const processed: ProcessedBatch = {
         topic,

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream'
+import { type OptionSpecs, type ParsedCommand, parseCommandLine, renderHelp } from '../config.js'
 
 /** What a command may touch: injected so tests can drive commands without a child process. */
 export interface CliIo {
@@ -13,4 +14,25 @@ export interface Command {
   readonly summary: string
   /** Resolves to the process exit code. Long-running commands resolve when they have shut down. */
   run(argv: readonly string[], io: CliIo): Promise<number>
+}
+
+export interface CommandHelp {
+  readonly usage: string
+  readonly summary: string
+}
+
+/**
+ * Parses a command's arguments against its option table (flags, environment, defaults). On
+ * `--help` it prints the help instead and returns undefined: the command then exits 0.
+ */
+export function parseArguments<Specs extends OptionSpecs>(
+  specs: Specs,
+  argv: readonly string[],
+  io: CliIo,
+  help: CommandHelp,
+): ParsedCommand<Specs> | undefined {
+  const parsed = parseCommandLine(specs, argv, io.env)
+  if (!parsed.help) return parsed
+  io.stdout.write(renderHelp(help.usage, help.summary, specs))
+  return undefined
 }

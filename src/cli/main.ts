@@ -5,7 +5,8 @@
 import { isTopicstreamError } from '../errors.js'
 import type { CliIo, Command } from './command.js'
 
-const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {
+/** Summaries live here so `--help` needs no command module; a test checks they match the commands. */
+export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {
   train: {
     summary: 'Train a model from a dataset and write a model file',
     load: async () => (await import('./commands/train.js')).trainCommand,

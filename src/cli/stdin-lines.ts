@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events'
 import type { Readable, Writable } from 'node:stream'
+import type { OptionSpec } from '../config.js'
 import { TopicstreamError } from '../errors.js'
 
 export interface InputLine {
@@ -16,6 +17,14 @@ export interface InputLine {
   /** Size of the line in bytes. */
   readonly size: number
 }
+
+/** The `--max-line-bytes` option of every command that reads stdin line by line. */
+export const MAX_LINE_BYTES_SPEC = {
+  kind: 'integer',
+  min: 1,
+  default: 64 * 1024 * 1024,
+  description: 'Longer lines are answered with ERR_TEXT_TOO_LARGE',
+} as const satisfies OptionSpec
 
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d

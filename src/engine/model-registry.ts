@@ -101,17 +101,12 @@ export class ModelRegistry {
 
   /** The loaded model, for the hot path. Unknown name → ERR_MODEL_NOT_FOUND; not loaded yet → ERR_NOT_READY. */
   get(name?: string): TextClassifier {
-    return this.entry(name).model as TextClassifier
+    return this.entry(name).model
   }
 
   /** Like `get`, with the name and version responses carry. Throws the same errors. */
   entry(name?: string): ModelEntry & { readonly model: TextClassifier; readonly ref: ModelRef } {
-    const entry = this.#entries.get(name === undefined || name === '' ? this.defaultName : name)
-    if (entry === undefined) {
-      throw new TopicstreamError('ERR_MODEL_NOT_FOUND', `No model named "${name}"`, {
-        details: { model: name, available: [...this.#entries.keys()] },
-      })
-    }
+    const entry = this.#find(name === undefined || name === '' ? this.defaultName : name)
     if (entry.model === undefined || entry.ref === undefined) {
       throw new TopicstreamError('ERR_NOT_READY', `Model "${entry.name}" is still loading`, {
         canRetry: true,
@@ -145,12 +140,7 @@ export class ModelRegistry {
    * and the error (ERR_MODEL_NOT_FOUND, ERR_MODEL_FILE_INVALID, ERR_MODEL_FILE_VERSION) is thrown.
    */
   async reload(name: string): Promise<ModelEntry> {
-    const entry = this.#entries.get(name)
-    if (entry === undefined) {
-      throw new TopicstreamError('ERR_MODEL_NOT_FOUND', `No model named "${name}"`, {
-        details: { model: name },
-      })
-    }
+    const entry = this.#find(name)
     const path = entry.path
     if (path === undefined) {
       throw new TopicstreamError('ERR_MODEL_NOT_FOUND', `Model "${name}" was not loaded from a file`, {
@@ -171,6 +161,16 @@ export class ModelRegistry {
     })
     entry.pending = run.catch(() => undefined)
     return run
+  }
+
+  #find(name: string): MutableEntry {
+    const entry = this.#entries.get(name)
+    if (entry === undefined) {
+      throw new TopicstreamError('ERR_MODEL_NOT_FOUND', `No model named "${name}"`, {
+        details: { model: name, available: [...this.#entries.keys()] },
+      })
+    }
+    return entry
   }
 
   /** Called after every (re)load, e.g. to update a model-info gauge. Returns an unsubscribe function. */

@@ -59,8 +59,13 @@ export function computeWeights(
   return {
     weights,
     classLogPrior: classLogPrior(params.fitPrior, classCount),
-    usePrior: params.algorithm === 'multinomial' || classes === 1,
+    usePrior: usesPrior(params.algorithm, classes),
   }
+}
+
+/** ComplementNB's joint likelihood ignores the prior, except with a single class (as scikit-learn). */
+export function usesPrior(algorithm: TrainingParams['algorithm'], classes: number): boolean {
+  return algorithm === 'multinomial' || classes === 1
 }
 
 function classLogPrior(fitPrior: boolean, classCount: Float64Array): Float64Array {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { TopicstreamError } from '../errors.js'
-import { computeWeights } from './naive-bayes.js'
+import { computeWeights, usesPrior } from './naive-bayes.js'
 import type { TermIndex } from './term-index.js'
 import type { Classification, ClassifyOptions, LabelProbability, ModelMetadata, TermWeight } from './types.js'
 import { SparseVectorizer } from './vectorizer.js'
@@ -63,7 +63,7 @@ export class TextClassifier {
     this.#featureCount = state.featureCount
     this.#weights = state.weights
     this.#classLogPrior = state.classLogPrior
-    this.#usePrior = state.metadata.params.algorithm === 'multinomial' || classes === 1
+    this.#usePrior = usesPrior(state.metadata.params.algorithm, classes)
     this.#classes = Object.freeze([...state.metadata.classes])
     this.#classIndex = new Map(this.#classes.map((label, i) => [label, i]))
     this.#vectorizer = new SparseVectorizer(state.index, state.idf, state.metadata.params)
@@ -184,15 +184,14 @@ export class TextClassifier {
         throw new TopicstreamError('ERR_TEXT_INVALID', 'Every text must be a string')
     }
     if (texts.length === 0) return
-    const classes = this.#classes.length
-    const v = this.#vectorizer
     for (let d = 0; d < texts.length; d++) {
-      const target = targets[d] as number
-      const n = v.transform(texts[d] as string)
-      for (let k = 0; k < n; k++) {
-        this.#featureCount[(v.ids[k] as number) * classes + target] += v.values[k] as number
-      }
-      this.#classCount[target]++
+      addDocument(
+        this.#vectorizer,
+        texts[d] as string,
+        targets[d] as number,
+        this.#featureCount,
+        this.#classCount,
+      )
     }
     const derived = computeWeights(
       this.#metadata.params,
@@ -269,6 +268,25 @@ export class TextClassifier {
     found.sort((a, b) => b.weight - a.weight || a.id - b.id)
     return found.slice(0, limit).map(({ id, weight }): TermWeight => ({ term: this.#index.term(id), weight }))
   }
+}
+
+/**
+ * Adds one document's tf-idf row to the Naive Bayes sufficient statistics, as `fit` and
+ * `partial_fit` do. Training and online updates share it so both sum in the same order.
+ */
+export function addDocument(
+  vectorizer: SparseVectorizer,
+  text: string,
+  target: number,
+  featureCount: Float64Array,
+  classCount: Float64Array,
+): void {
+  const classes = classCount.length
+  const n = vectorizer.transform(text)
+  const ids = vectorizer.ids
+  const values = vectorizer.values
+  for (let k = 0; k < n; k++) featureCount[(ids[k] as number) * classes + target] += values[k] as number
+  classCount[target]++
 }
 
 function clampCount(value: number | undefined, fallback: number, max: number): number {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { TopicstreamError } from '../errors.js'
 import { computeWeights } from './naive-bayes.js'
 import { TermIndex } from './term-index.js'
-import { TextClassifier } from './text-classifier.js'
+import { TextClassifier, addDocument } from './text-classifier.js'
 import { TokenSpans, compareCodePoints, scanText } from './tokenizer.js'
 import {
   DEFAULT_TRAINING_PARAMS,
@@ -44,14 +44,8 @@ export function trainClassifier(
   const classCount = new Float64Array(classes.length)
   const featureCount = new Float64Array(terms.terms.length * classes.length)
   const vectorizer = new SparseVectorizer(index, idf, settings)
-  const width = classes.length
   for (let d = 0; d < documents; d++) {
-    const target = targets[d] as number
-    const n = vectorizer.transform(texts[d] as string)
-    for (let k = 0; k < n; k++) {
-      featureCount[(vectorizer.ids[k] as number) * width + target] += vectorizer.values[k] as number
-    }
-    classCount[target]++
+    addDocument(vectorizer, texts[d] as string, targets[d] as number, featureCount, classCount)
     if (onProgress && (d + 1) % PROGRESS_EVERY === 0)
       onProgress({ phase: 'fit', done: d + 1, total: documents })
   }

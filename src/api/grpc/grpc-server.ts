@@ -13,11 +13,11 @@ import { type ApiConfig, resolveApiConfig } from '../api-config.js'
 import { createKeyChecker } from '../api-keys.js'
 import { createClassify } from '../classify-service.js'
 import { type ApiMetrics, createMetrics } from '../metrics.js'
+import { createCallContext } from './call-handlers.js'
 import { createClassifierService } from './classifier-service.js'
 import { createEchoService } from './echo-service.js'
 import { EchoService } from './generated/topicstream/bench/v1/echo.js'
 import { ClassifierService } from './generated/topicstream/v1/classifier.js'
-import { StreamTracker } from './stream-handler.js'
 
 export const CLASSIFIER_SERVICE_NAME = 'topicstream.v1.Classifier'
 
@@ -51,8 +51,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const config = resolveApiConfig(options.config)
   const metrics = options.metrics ?? createMetrics()
   const { registry } = options
-  const checkKey = createKeyChecker(config.apiKeys)
-  const streams = new StreamTracker(metrics)
+  const context = createCallContext(metrics, createKeyChecker(config.apiKeys))
 
   const server = new Server({
     'grpc.max_receive_message_length': config.grpcMaxMessageBytes,
@@ -60,17 +59,11 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   })
   server.addService(
     ClassifierService,
-    createClassifierService({
-      registry,
-      classify: createClassify(registry, config, metrics),
-      metrics,
-      checkKey,
-      streams,
-    }),
+    createClassifierService(registry, createClassify(registry, config, metrics), context),
   )
   const protoFiles = ['grpc/health/v1/health.proto', 'topicstream/v1/classifier.proto']
   if (config.benchmarkRoutes) {
-    server.addService(EchoService, createEchoService(config, metrics, checkKey, streams))
+    server.addService(EchoService, createEchoService(config, context))
     protoFiles.push('topicstream/bench/v1/echo.proto')
   }
 
@@ -92,7 +85,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   return {
     server,
     get activeStreams() {
-      return streams.size
+      return context.streams.size
     },
     refreshHealth,
     listen(host, port) {

@@ -3,7 +3,7 @@ import type { ModelRegistry } from '../../engine/model-registry.js'
 import type { ApiConfig } from '../api-config.js'
 import { type ClassifyRequestFields, type ClassifyResult, createClassify } from '../classify-service.js'
 import type { ApiMetrics } from '../metrics.js'
-import { batchBodySchema, classifyBodySchema, errorResponses } from '../schemas.js'
+import { API_KEY_SECURITY, batchBodySchema, classifyBodySchema, errorResponses } from '../schemas.js'
 
 export interface ClassifyRoutesOptions {
   readonly registry: ModelRegistry
@@ -18,8 +18,6 @@ interface BatchBody {
   readonly model?: string
 }
 
-const security = [{ apiKey: [] }]
-
 export const classifyRoutes: FastifyPluginAsync<ClassifyRoutesOptions> = async (
   app,
   { registry, config, metrics },
@@ -32,7 +30,7 @@ export const classifyRoutes: FastifyPluginAsync<ClassifyRoutesOptions> = async (
       schema: {
         tags: ['classify'],
         summary: 'Classify one text',
-        security,
+        security: API_KEY_SECURITY,
         body: classifyBodySchema,
         response: { 200: { $ref: 'Classification#' }, ...errorResponses(400, 401, 404, 413, 429, 503) },
       },
@@ -46,7 +44,7 @@ export const classifyRoutes: FastifyPluginAsync<ClassifyRoutesOptions> = async (
       schema: {
         tags: ['classify'],
         summary: 'Classify several texts with one model; results in input order',
-        security,
+        security: API_KEY_SECURITY,
         body: batchBodySchema(config),
         response: {
           200: { $ref: 'ClassifyBatchResponse#' },

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { ModelEntry, ModelRegistry } from '../../engine/model-registry.js'
-import { errorResponses, modelParamsSchema } from '../schemas.js'
-
-const security = [{ apiKey: [] }]
+import { API_KEY_SECURITY, errorResponses, modelParamsSchema } from '../schemas.js'
 
 export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry }> = async (
   app,
@@ -14,7 +12,7 @@ export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry 
       schema: {
         tags: ['models'],
         summary: 'List the served models',
-        security,
+        security: API_KEY_SECURITY,
         response: { 200: { $ref: 'ModelList#' }, ...errorResponses(401, 429) },
       },
     },
@@ -27,7 +25,7 @@ export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry 
       schema: {
         tags: ['models'],
         summary: 'One model: classes, vocabulary size, training parameters, test accuracy, version',
-        security,
+        security: API_KEY_SECURITY,
         params: modelParamsSchema,
         response: { 200: { $ref: 'ModelDetail#' }, ...errorResponses(401, 404, 429, 503) },
       },
@@ -42,7 +40,7 @@ export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry 
         tags: ['models'],
         summary:
           'Load the model file again and swap it in atomically (in-flight requests finish on the old one)',
-        security,
+        security: API_KEY_SECURITY,
         params: modelParamsSchema,
         response: { 200: { $ref: 'ModelDetail#' }, ...errorResponses(401, 404, 429, 500) },
       },

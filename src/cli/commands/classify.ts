@@ -3,30 +3,26 @@
  * per line on stdout, in input order. Streams with backpressure, so memory stays flat whatever
  * the input size. A bad line is answered with an error object in its place, never skipped.
  */
-import { parseCommandLine, renderHelp } from '../../config.js'
 import type { OptionSpecs } from '../../config.js'
 import { loadModel } from '../../engine/index.js'
 import type { TextClassifier } from '../../engine/index.js'
 import { TopicstreamError, toTopicstreamError } from '../../errors.js'
-import type { Command } from '../command.js'
-import { decodeLine, mapLines } from '../stdin-lines.js'
+import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { MAX_LINE_BYTES_SPEC, decodeLine, mapLines } from '../stdin-lines.js'
 
 const SPECS = {
   model: { kind: 'string', required: true, env: 'TOPICSTREAM_MODEL', description: 'Model file to use' },
   proba: { kind: 'boolean', description: 'Add "probabilities": {class: probability} for every class' },
   topK: { kind: 'integer', min: 1, description: 'Add "top_k": the K most probable classes' },
-  maxLineBytes: {
-    kind: 'integer',
-    min: 1,
-    default: 64 * 1024 * 1024,
-    description: 'Longer lines are answered with ERR_TEXT_TOO_LARGE',
-  },
+  maxLineBytes: MAX_LINE_BYTES_SPEC,
 } as const satisfies OptionSpecs
 
-const USAGE = 'topicstream classify --model FILE [--proba] [--top-k K] < input'
-const SUMMARY = `Classifies stdin line by line, answering in input order. A line starting with "{" must be a JSON
+const HELP: CommandHelp = {
+  usage: 'topicstream classify --model FILE [--proba] [--top-k K] < input',
+  summary: `Classifies stdin line by line, answering in input order. A line starting with "{" must be a JSON
 object {"id", "text"}; any other line is plain text, with its line number as id. Each answer is one line
-{"id", "label", "confidence"}; a line that cannot be classified gets {"id", "error": {"code", "message"}}.`
+{"id", "label", "confidence"}; a line that cannot be classified gets {"id", "error": {"code", "message"}}.`,
+}
 
 type Id = string | number
 type Request = { id: Id; text: string; error?: undefined } | { id: Id; error: TopicstreamError }
@@ -35,11 +31,9 @@ export const classifyCommand: Command = {
   name: 'classify',
   summary: 'Classify JSONL or plain text lines from stdin',
   async run(argv, io) {
-    const { options, help } = parseCommandLine(SPECS, argv, io.env)
-    if (help) {
-      io.stdout.write(renderHelp(USAGE, SUMMARY, SPECS))
-      return 0
-    }
+    const parsed = parseArguments(SPECS, argv, io, HELP)
+    if (parsed === undefined) return 0
+    const { options } = parsed
     const model = await loadModel(options.model)
     const answer = createAnswerer(model, { proba: options.proba, topK: options.topK })
     await mapLines(io.stdin, io.stdout, options.maxLineBytes, (line) => {

@@ -2,11 +2,11 @@
  * `topicstream evaluate`: scores a model on a labelled dataset (its test split when it has one,
  * otherwise every document) with scikit-learn's metrics.
  */
-import { parseCommandLine, renderHelp } from '../../config.js'
 import type { OptionSpecs } from '../../config.js'
 import { evaluateModel, loadDataset, loadModel } from '../../engine/index.js'
 import type { Evaluation } from '../../engine/index.js'
-import type { Command } from '../command.js'
+import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { formatFields } from '../format.js'
 import { DATASET_SPECS, toLoadDatasetOptions } from '../dataset-options.js'
 import { createProgressPrinter } from '../progress.js'
 
@@ -17,19 +17,19 @@ const SPECS = {
   quiet: { kind: 'boolean', description: 'No progress on stderr' },
 } as const satisfies OptionSpecs
 
-const USAGE = 'topicstream evaluate --model FILE --dataset SPEC [--json]'
-const SUMMARY = `Prints accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix, computed on the
-dataset's test split (20 Newsgroups, or --test-size), or on every document when it has none.`
+const HELP: CommandHelp = {
+  usage: 'topicstream evaluate --model FILE --dataset SPEC [--json]',
+  summary: `Prints accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix, computed on the
+dataset's test split (20 Newsgroups, or --test-size), or on every document when it has none.`,
+}
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'Score a model on a labelled dataset',
   async run(argv, io) {
-    const { options, help } = parseCommandLine(SPECS, argv, io.env)
-    if (help) {
-      io.stdout.write(renderHelp(USAGE, SUMMARY, SPECS))
-      return 0
-    }
+    const parsed = parseArguments(SPECS, argv, io, HELP)
+    if (parsed === undefined) return 0
+    const { options } = parsed
     const progress = createProgressPrinter(io.stderr, options.quiet)
     const model = await loadModel(options.model)
     const dataset = await loadDataset(options.dataset, toLoadDatasetOptions(options, io.env, progress))
@@ -49,11 +49,16 @@ export const evaluateCommand: Command = {
 function renderReport(evaluation: Evaluation, split: string): string {
   const fixed = (n: number) => n.toFixed(4)
   const width = Math.max(5, ...evaluation.perClass.map((c) => c.label.length))
+  const summary = formatFields([
+    [
+      'documents',
+      `${evaluation.documents.toLocaleString('en-US')} (${split === 'test' ? 'test split' : 'all documents'})`,
+    ],
+    ['accuracy', fixed(evaluation.accuracy)],
+    ['macro-F1', fixed(evaluation.macroF1)],
+    ['weighted-F1', fixed(evaluation.weightedF1)],
+  ])
   const lines = [
-    `documents      ${evaluation.documents.toLocaleString('en-US')} (${split === 'test' ? 'test split' : 'all documents'})`,
-    `accuracy       ${fixed(evaluation.accuracy)}`,
-    `macro-F1       ${fixed(evaluation.macroF1)}`,
-    `weighted-F1    ${fixed(evaluation.weightedF1)}`,
     '',
     `${'#'.padStart(3)}  ${'class'.padEnd(width)}  precision  recall     f1         support`,
     ...evaluation.perClass.map(
@@ -68,5 +73,5 @@ function renderReport(evaluation: Evaluation, split: string): string {
   evaluation.confusion.forEach((row, i) =>
     lines.push(`${String(i).padStart(3)} ${row.map((n) => String(n).padStart(cell)).join('')}`),
   )
-  return `${lines.join('\n')}\n`
+  return `${summary}${lines.join('\n')}\n`
 }

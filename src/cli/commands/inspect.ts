@@ -1,28 +1,28 @@
 /** `topicstream inspect`: what a model file holds, without classifying anything. */
 import { stat } from 'node:fs/promises'
-import { parseCommandLine, renderHelp } from '../../config.js'
 import type { OptionSpecs } from '../../config.js'
 import { loadModel } from '../../engine/index.js'
-import type { Command } from '../command.js'
+import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { formatFields } from '../format.js'
 
 const SPECS = {
   model: { kind: 'string', required: true, env: 'TOPICSTREAM_MODEL', description: 'Model file to read' },
   json: { kind: 'boolean', description: 'Print the metadata as one JSON object' },
 } as const satisfies OptionSpecs
 
-const USAGE = 'topicstream inspect --model FILE [--json]'
-const SUMMARY =
-  'Prints a model file’s metadata: classes, vocabulary size, training parameters, dataset, accuracy.'
+const HELP: CommandHelp = {
+  usage: 'topicstream inspect --model FILE [--json]',
+  summary:
+    'Prints a model file’s metadata: classes, vocabulary size, training parameters, dataset, accuracy.',
+}
 
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'Print a model file’s metadata',
   async run(argv, io) {
-    const { options, help } = parseCommandLine(SPECS, argv, io.env)
-    if (help) {
-      io.stdout.write(renderHelp(USAGE, SUMMARY, SPECS))
-      return 0
-    }
+    const parsed = parseArguments(SPECS, argv, io, HELP)
+    if (parsed === undefined) return 0
+    const { options } = parsed
     const model = await loadModel(options.model)
     const { size } = await stat(options.model)
     const metadata = model.metadata
@@ -48,7 +48,7 @@ export const inspectCommand: Command = {
         metadata.testAccuracy === undefined ? 'not measured' : metadata.testAccuracy.toFixed(4),
       ],
     ]
-    io.stdout.write(rows.map(([key, value]) => `${key.padEnd(14)} ${value}\n`).join(''))
+    io.stdout.write(formatFields(rows))
     return 0
   },
 }

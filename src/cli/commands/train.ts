@@ -3,10 +3,10 @@
  * the held-out split when there is one, and writes the model file (accuracy included).
  */
 import { performance } from 'node:perf_hooks'
-import { parseCommandLine, renderHelp } from '../../config.js'
 import type { OptionSpecs } from '../../config.js'
 import { evaluateModel, loadDataset, saveModel, trainClassifier } from '../../engine/index.js'
-import type { Command } from '../command.js'
+import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { formatFields } from '../format.js'
 import { DATASET_SPECS, toLoadDatasetOptions } from '../dataset-options.js'
 import { createProgressPrinter } from '../progress.js'
 import { TRAINING_SPECS, toTrainingParams } from '../training-options.js'
@@ -19,20 +19,20 @@ const SPECS = {
   quiet: { kind: 'boolean', description: 'No progress on stderr' },
 } as const satisfies OptionSpecs
 
-const USAGE = 'topicstream train --dataset SPEC [options] --out FILE'
-const SUMMARY = `Trains CountVectorizer → TfidfTransformer → MultinomialNB (or ComplementNB), with scikit-learn's
+const HELP: CommandHelp = {
+  usage: 'topicstream train --dataset SPEC [options] --out FILE',
+  summary: `Trains CountVectorizer → TfidfTransformer → MultinomialNB (or ComplementNB), with scikit-learn's
 math and defaults, and writes a model file. Example:
-  topicstream train --dataset 20news:20news-bydate.tar.gz --categories sci.space,rec.autos --out space-autos.tsmodel`
+  topicstream train --dataset 20news:20news-bydate.tar.gz --categories sci.space,rec.autos --out space-autos.tsmodel`,
+}
 
 export const trainCommand: Command = {
   name: 'train',
   summary: 'Train a model from a dataset and write a model file',
   async run(argv, io) {
-    const { options, help } = parseCommandLine(SPECS, argv, io.env)
-    if (help) {
-      io.stdout.write(renderHelp(USAGE, SUMMARY, SPECS))
-      return 0
-    }
+    const parsed = parseArguments(SPECS, argv, io, HELP)
+    if (parsed === undefined) return 0
+    const { options } = parsed
     const params = toTrainingParams(options)
     const progress = createProgressPrinter(io.stderr, options.quiet)
     const dataset = await loadDataset(options.dataset, toLoadDatasetOptions(options, io.env, progress))
@@ -79,7 +79,7 @@ export const trainCommand: Command = {
       ],
       ['model', `${options.out} (version ${summary.version})`],
     ]
-    io.stdout.write(rows.map(([key, value]) => `${key.padEnd(14)} ${value}\n`).join(''))
+    io.stdout.write(formatFields(rows))
     return 0
   },
 }

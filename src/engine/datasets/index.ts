@@ -11,7 +11,7 @@ import { splitTrainTest } from './split.js'
 import { loadCsv, loadJsonl } from './tabular.js'
 import { loadTwentyNewsgroups } from './twenty-newsgroups.js'
 
-export { compareCodePoints } from './labeled.js'
+export { compareCodePoints } from '../tokenizer.js'
 export { splitTrainTest } from './split.js'
 export type { SplitOptions } from './split.js'
 export { TWENTY_NEWSGROUPS_URL, twentyNewsgroupsCachePath } from './download.js'

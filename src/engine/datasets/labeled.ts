@@ -3,22 +3,8 @@
  * class order scikit-learn uses: class names sorted by code point, targets as class indices.
  */
 import { TopicstreamError } from '../../errors.js'
+import { compareCodePoints } from '../tokenizer.js'
 import type { LabeledDocuments } from '../types.js'
-
-/**
- * Python's `sorted()` order for strings (by code point). JavaScript's default sort compares UTF-16
- * code units, which puts astral characters before U+E000–U+FFFF; Python does the opposite.
- */
-export function compareCodePoints(a: string, b: string): number {
-  const length = Math.min(a.length, b.length)
-  for (let i = 0; i < length; i++) {
-    const x = a.codePointAt(i) ?? 0
-    const y = b.codePointAt(i) ?? 0
-    if (x !== y) return x - y
-    if (x > 0xffff) i++
-  }
-  return a.length - b.length
-}
 
 export function sortedUnique(values: Iterable<string>): string[] {
   return [...new Set(values)].sort(compareCodePoints)

@@ -13,7 +13,8 @@ import { createGunzip } from 'node:zlib'
 import { extract as createExtract } from 'tar-stream'
 import { TopicstreamError, isTopicstreamError } from '../../errors.js'
 import type { Dataset, LabeledDocuments, ProgressListener } from '../types.js'
-import { compareCodePoints, selectCategories, sortedUnique } from './labeled.js'
+import { compareCodePoints } from '../tokenizer.js'
+import { selectCategories, sortedUnique } from './labeled.js'
 
 const SPLITS = { '20news-bydate-train': 'train', '20news-bydate-test': 'test' } as const
 type Split = (typeof SPLITS)[keyof typeof SPLITS]
