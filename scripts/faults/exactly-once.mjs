@@ -89,6 +89,8 @@ try {
   log(`bridge stopped with exit code ${exitCode}; auditing ${topics.output} (read_committed)`)
   const { counts, records } = await audit(env.brokers, topics.output, TOTAL)
   const { missing, duplicated, extra, missingSample } = tally(counts, TOTAL)
+  // The same log read_uncommitted: the results of the transactions the kills aborted are still there.
+  const raw = await audit(env.brokers, topics.output, TOTAL, { readUncommitted: true, quietMs: 2000 })
   finish(
     NAME,
     [
@@ -106,6 +108,7 @@ try {
       'kills at committed offsets': kills.join(', '),
       'unprocessed backlog at each kill': backlog.join(', '),
       'output records (read_committed)': records,
+      'output records read_uncommitted (incl. aborted transactions)': raw.records,
       'distinct ids': counts.size,
       missing: `${missing}${missingSample.length ? ` (e.g. ${missingSample.join(', ')})` : ''}`,
       'duplicated ids': `${duplicated} (${extra} extra records)`,

@@ -216,10 +216,15 @@ export async function waitFor(what, check, timeoutMs, everyMs = 500) {
  * Reads `topic` from the beginning with read_committed until `expected` records arrived and nothing
  * new came for `quietMs`, or `timeoutMs` passed. Returns counts per input id.
  */
-export async function audit(brokers, topic, expected, { quietMs = 4000, timeoutMs = 60_000 } = {}) {
+export async function audit(
+  brokers,
+  topic,
+  expected,
+  { quietMs = 4000, timeoutMs = 60_000, readUncommitted = false } = {},
+) {
   const consumer = createKafkaClient({ brokers, logLevel: 'silent', clientId: 'fault-audit' }).consumer({
     groupId: `fault-audit-${Date.now()}`,
-    readUncommitted: false,
+    readUncommitted,
   })
   const counts = new Map()
   let records = 0

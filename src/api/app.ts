@@ -2,13 +2,13 @@
  * `buildApp` assembles the REST API: schemas, error mapping, metrics, docs, security and routes.
  * It never listens (see server.ts), so tests drive it with `inject` or on port 0.
  */
-import { readFileSync } from 'node:fs'
 import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { ModelRegistry } from '../engine/model-registry.js'
 import { TopicstreamError } from '../errors.js'
+import { packageVersion } from '../version.js'
 import { type ApiConfig, resolveApiConfig } from './api-config.js'
 import { errorBody, errorBodySchema, httpStatusOf, toHttpError } from './http-errors.js'
 import { type ApiMetrics, createMetrics, recordModels } from './metrics.js'
@@ -148,12 +148,4 @@ function loggerOptions(logger: BuildAppOptions['logger']): {
   if (logger === true) return { logger: { level: 'info', redact: LOG_REDACT } }
   if ('child' in logger) return { loggerInstance: logger }
   return { logger: { level: logger.level, redact: LOG_REDACT } }
-}
-
-function packageVersion(): string {
-  // src/api/ and dist/api/ are both two levels below the package root.
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string
-  }
-  return pkg.version
 }

@@ -17,182 +17,27 @@ import type {
 } from 'kafkajs'
 import { TopicstreamError, isTopicstreamError } from '../errors.js'
 import type { ErrorCode } from '../errors.js'
+import { translateKafkaError } from './kafka-errors.js'
+import type { KafkaJsErrorShape } from './kafka-errors.js'
+import type {
+  ConsumerOptions,
+  IncomingBatch,
+  IncomingRecord,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaClientOptions,
+  KafkaConsumer,
+  KafkaLogger,
+  KafkaLogLevel,
+  KafkaProducer,
+  KafkaSender,
+  KafkaTransactionalProducer,
+  OutgoingRecord,
+  TopicSpec,
+} from './kafka-types.js'
 
-/** pino-compatible: fastify's and pino's loggers fit, and so does a four-line object. */
-export interface KafkaLogger {
-  error(object: object, message?: string): void
-  warn(object: object, message?: string): void
-  info(object: object, message?: string): void
-  debug(object: object, message?: string): void
-}
-
-export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug' | 'silent'
-
-export interface KafkaClientOptions {
-  /** `host:port` seeds. */
-  readonly brokers: readonly string[]
-  readonly clientId?: string
-  readonly logger?: KafkaLogger
-  /** The most verbose level forwarded from the client library (default `info`). */
-  readonly logLevel?: KafkaLogLevel
-  readonly connectionTimeoutMs?: number
-  readonly requestTimeoutMs?: number
-  /** How long the library keeps retrying one operation before giving up (default 30 s). */
-  readonly maxRetryTimeMs?: number
-  /** Retries of one operation (default 8). Idempotent and transactional sends always retry. */
-  readonly retries?: number
-}
-
-export type HeaderValue = string | Buffer
-export type RecordHeaders = Readonly<Record<string, HeaderValue | undefined>>
-
-export interface OutgoingRecord {
-  readonly key?: string | Buffer | null
-  readonly value: string | Buffer | null
-  readonly headers?: RecordHeaders
-  readonly partition?: number
-  /** Milliseconds since the epoch, as a string (Kafka's convention). */
-  readonly timestamp?: string
-}
-
-export interface IncomingRecord {
-  readonly key: Buffer | null
-  readonly value: Buffer | null
-  readonly headers: Readonly<Record<string, Buffer | undefined>>
-  readonly offset: string
-  /** Milliseconds since the epoch, as a string. */
-  readonly timestamp: string
-}
-
-export interface IncomingBatch {
-  readonly topic: string
-  readonly partition: number
-  readonly highWatermark: string
-  readonly records: readonly IncomingRecord[]
-}
-
-export interface PartitionOffsets {
-  readonly topic: string
-  /** `offset` is the NEXT offset to read (last processed + 1), as Kafka commits it. */
-  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly offset: string }>
-}
-
-export interface KafkaSender {
-  /** Resolves once every record is acknowledged by all in-sync replicas. */
-  send(topic: string, records: readonly OutgoingRecord[]): Promise<void>
-}
-
-export interface KafkaProducer extends KafkaSender {
-  connect(): Promise<void>
-  disconnect(): Promise<void>
-}
-
-export interface KafkaTransaction extends KafkaSender {
-  /** Commits the consumer group's offsets as part of this transaction. */
-  sendOffsets(groupId: string, offsets: readonly PartitionOffsets[]): Promise<void>
-  commit(): Promise<void>
-  abort(): Promise<void>
-}
-
-export interface KafkaTransactionalProducer {
-  connect(): Promise<void>
-  disconnect(): Promise<void>
-  transaction(): Promise<KafkaTransaction>
-}
-
-/** Per-batch controls handed to `eachBatch`. */
-export interface BatchControls {
-  /** Marks the offset processed; committed with the next commit. */
-  resolveOffset(offset: string): void
-  commitOffsetsIfNecessary(): Promise<void>
-  heartbeat(): Promise<void>
-  /** False once the consumer is stopping: finish quickly. */
-  isRunning(): boolean
-  /** True when a rebalance took the partition away or a seek moved it: drop the rest. */
-  isStale(): boolean
-  /** Pauses this partition; call the returned function to resume it. */
-  pause(): () => void
-}
-
-export interface ConsumerRunOptions {
-  readonly eachBatch: (batch: IncomingBatch, controls: BatchControls) => Promise<void>
-  /** Commit resolved offsets periodically (at-least-once). Off for transactional processing. */
-  readonly autoCommit: boolean
-  readonly partitionsConsumedConcurrently?: number
-}
-
-export interface ConsumerEvents {
-  /** The consumer gave up after retries; `restart` says whether it is restarting itself. */
-  onCrash(listener: (error: TopicstreamError, restart: boolean) => void): void
-  onGroupJoin(listener: (assignment: Readonly<Record<string, readonly number[]>>) => void): void
-  onRebalancing(listener: () => void): void
-  onConnect(listener: () => void): void
-  onDisconnect(listener: () => void): void
-  onStop(listener: () => void): void
-}
-
-export interface KafkaConsumer extends ConsumerEvents {
-  connect(): Promise<void>
-  /** Leaves the group (so its partitions move to other members at once) and closes connections. */
-  disconnect(): Promise<void>
-  subscribe(topics: readonly string[], options?: { fromBeginning?: boolean }): Promise<void>
-  /** Resolves once the consumer is running; batches arrive in the background. */
-  run(options: ConsumerRunOptions): Promise<void>
-  stop(): Promise<void>
-  commitOffsets(offsets: readonly PartitionOffsets[]): Promise<void>
-  /** Moves the read position; `offset` is the next offset to read. */
-  seek(topic: string, partition: number, offset: string): void
-  pause(topic: string, partitions?: readonly number[]): void
-  resume(topic: string, partitions?: readonly number[]): void
-}
-
-export interface ConsumerOptions {
-  readonly groupId: string
-  /** false = read_committed: records of aborted or open transactions are never delivered. */
-  readonly readUncommitted?: boolean
-  readonly sessionTimeoutMs?: number
-  readonly heartbeatIntervalMs?: number
-  readonly maxBytesPerPartition?: number
-  readonly maxWaitTimeMs?: number
-  /** Whether a crashed consumer restarts itself (default true: it rejoins after a broker restart). */
-  readonly restartOnFailure?: boolean
-}
-
-export interface TopicSpec {
-  readonly topic: string
-  readonly partitions: number
-  readonly replicationFactor?: number
-}
-
-export interface TopicOffsetsInfo {
-  readonly partition: number
-  /** Next offset to be written. */
-  readonly high: string
-  readonly low: string
-}
-
-export interface KafkaAdmin {
-  connect(): Promise<void>
-  disconnect(): Promise<void>
-  listTopics(): Promise<string[]>
-  /** Creates the topics that do not exist yet; existing topics are left as they are. */
-  createTopics(topics: readonly TopicSpec[]): Promise<void>
-  deleteTopics(topics: readonly string[]): Promise<void>
-  partitionCount(topic: string): Promise<number>
-  topicOffsets(topic: string): Promise<TopicOffsetsInfo[]>
-  /** Committed offsets of a group (`-1` where nothing was committed). */
-  groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>
-}
-
-export interface KafkaClient {
-  producer(options?: { idempotent?: boolean }): KafkaProducer
-  transactionalProducer(options: {
-    transactionalId: string
-    transactionTimeoutMs?: number
-  }): KafkaTransactionalProducer
-  consumer(options: ConsumerOptions): KafkaConsumer
-  admin(): KafkaAdmin
-}
+export type * from './kafka-types.js'
+export { translateKafkaError } from './kafka-errors.js'
 
 /**
  * Idempotent and transactional sends keep retrying (kafkajs's own default for them): giving up
@@ -264,89 +109,6 @@ function createConsumer(kafka: Kafka, options: ConsumerOptions): Consumer {
 /** Ensures the topics exist with at least the given partitions (creates the missing ones). */
 export async function ensureTopics(admin: KafkaAdmin, topics: readonly TopicSpec[]): Promise<void> {
   await admin.createTopics(topics)
-}
-
-/** Which kafkajs failures mean "the cluster is not reachable right now". */
-const UNAVAILABLE_ERRORS = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSGroupCoordinatorNotFound',
-  'KafkaJSMetadataNotLoaded',
-  'KafkaJSTopicMetadataNotLoaded',
-  'KafkaJSTimeout',
-])
-
-// kafkajs's names for the broker error codes that mean "leader/coordinator moving or starting".
-const UNAVAILABLE_PROTOCOL_TYPES = new Set([
-  'LEADER_NOT_AVAILABLE',
-  'NOT_LEADER_FOR_PARTITION',
-  'REPLICA_NOT_AVAILABLE',
-  'GROUP_LOAD_IN_PROGRESS',
-  'GROUP_COORDINATOR_NOT_AVAILABLE',
-  'NOT_COORDINATOR_FOR_GROUP',
-  'REQUEST_TIMED_OUT',
-  'NETWORK_EXCEPTION',
-  'NOT_ENOUGH_REPLICAS',
-  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
-  'NOT_CONTROLLER',
-  'KAFKA_STORAGE_ERROR',
-])
-
-interface KafkaJsErrorShape {
-  name?: string
-  message?: string
-  retriable?: boolean
-  type?: string
-  cause?: unknown
-  originalError?: unknown
-}
-
-/**
- * Translates a kafkajs error into a TopicstreamError. Connection-level failures (including
- * "retries exhausted" whose cause was one) become ERR_KAFKA_UNAVAILABLE with `canRetry`;
- * everything else gets `fallback` and keeps the library's own retriable flag.
- */
-export function translateKafkaError(error: unknown, fallback: ErrorCode): TopicstreamError {
-  if (isTopicstreamError(error)) return error
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as KafkaJsErrorShape
-  const message = shape.message ?? String(error)
-  const details: Record<string, unknown> = {}
-  if (shape.name) details.kafkaError = shape.name
-  if (shape.type) details.kafkaErrorType = shape.type
-  if (isUnavailable(shape, 0)) {
-    return new TopicstreamError('ERR_KAFKA_UNAVAILABLE', `Kafka is unavailable: ${message}`, {
-      cause: error,
-      details,
-      canRetry: true,
-    })
-  }
-  return new TopicstreamError(fallback, message, {
-    cause: error,
-    details,
-    canRetry: isRetriable(shape, 0),
-  })
-}
-
-/** kafkajs wraps the last retriable failure when it gives up; the cause decides. */
-function isRetriable(shape: KafkaJsErrorShape, depth: number): boolean {
-  if (shape.retriable === true || shape.name === 'KafkaJSNumberOfRetriesExceeded') return true
-  const inner = shape.originalError ?? shape.cause
-  return (
-    depth < 4 &&
-    typeof inner === 'object' &&
-    inner !== null &&
-    isRetriable(inner as KafkaJsErrorShape, depth + 1)
-  )
-}
-
-function isUnavailable(shape: KafkaJsErrorShape, depth: number): boolean {
-  if (depth > 4) return false
-  if (shape.name && UNAVAILABLE_ERRORS.has(shape.name)) return true
-  if (shape.type && UNAVAILABLE_PROTOCOL_TYPES.has(shape.type)) return true
-  const inner = shape.originalError ?? shape.cause
-  return typeof inner === 'object' && inner !== null && isUnavailable(inner as KafkaJsErrorShape, depth + 1)
 }
 
 async function guard<T>(fallback: ErrorCode, operation: () => Promise<T>): Promise<T> {

@@ -61,11 +61,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     return name === undefined ? 2 : 0
   }
   if (name === '--version' || name === '-v') {
-    const { readFile } = await import('node:fs/promises')
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version: string
-    }
-    io.stdout.write(`${pkg.version}\n`)
+    const { packageVersion } = await import('../version.js')
+    io.stdout.write(`${packageVersion()}\n`)
     return 0
   }
   const entry = COMMANDS[name]

@@ -107,6 +107,14 @@ describe('bridge (at-least-once)', () => {
     const metrics = await registry.getSingleMetricAsString('topicstream_bridge_results_produced_total')
     expect(metrics).toContain(`topicstream_bridge_results_produced_total{topic="${names.output}"} 42`)
 
+    // Everything was read: each owned partition reports no lag.
+    const lag = await registry.getSingleMetricAsString('topicstream_bridge_consumer_lag')
+    const lagValues = [...lag.matchAll(/topicstream_bridge_consumer_lag\{[^}]*\} (\d+)/g)].map((m) =>
+      Number(m[1]),
+    )
+    expect(lagValues.length).toBeGreaterThan(0)
+    expect(lagValues.every((value) => value === 0)).toBe(true)
+
     await bridge.stop()
     expect(bridge.state().status).toBe('stopped')
     // A graceful stop leaves every consumed offset committed.

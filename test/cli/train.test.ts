@@ -1,11 +1,8 @@
-import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeTarGz, miniNewsgroups } from '../engine/datasets/fixtures.js'
+import { closedPort, makeTarGz, miniNewsgroups, serveArchive } from '../engine/datasets/fixtures.js'
 import { runCli } from './helpers.js'
 import type { Workspace } from './helpers.js'
 import { trainedWorkspace } from './helpers.js'
@@ -202,36 +199,22 @@ describe('topicstream train', () => {
   })
 
   it('downloads the 20news archive into the cache with progress on stderr', async () => {
-    const archive = await makeTarGz(miniNewsgroups())
-    const server = createServer((_request, response) => response.end(archive))
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    try {
-      const { port } = server.address() as AddressInfo
-      const env = {
-        TOPICSTREAM_20NEWS: '',
-        TOPICSTREAM_20NEWS_URL: `http://127.0.0.1:${port}/20news-bydate.tar.gz`,
-        XDG_CACHE_HOME: join(workspace.dir, 'cache'),
-      }
-      const out = join(workspace.dir, 'downloaded.tsmodel')
-      const trained = await runCli(['train', '--dataset', '20news', '--out', out, '--json'], { env })
-      expect(trained.code, trained.stderr).toBe(0)
-      expect(trained.stderr).toMatch(/^download 20news: 0\.0 MB \/ 0\.0 MB \(100%\)$/m)
-      expect(JSON.parse(trained.stdout)).toMatchObject({ classes: 3, trainDocuments: 5 })
-      expect(existsSync(join(env.XDG_CACHE_HOME, 'topicstream', '20news-bydate.tar.gz'))).toBe(true)
-    } finally {
-      server.close()
-      await once(server, 'close')
+    const { url } = await serveArchive(await makeTarGz(miniNewsgroups()))
+    const env = {
+      TOPICSTREAM_20NEWS: '',
+      TOPICSTREAM_20NEWS_URL: url,
+      XDG_CACHE_HOME: join(workspace.dir, 'cache'),
     }
+    const out = join(workspace.dir, 'downloaded.tsmodel')
+    const trained = await runCli(['train', '--dataset', '20news', '--out', out, '--json'], { env })
+    expect(trained.code, trained.stderr).toBe(0)
+    expect(trained.stderr).toMatch(/^download 20news: 0\.0 MB \/ 0\.0 MB \(100%\)$/m)
+    expect(JSON.parse(trained.stdout)).toMatchObject({ classes: 3, trainDocuments: 5 })
+    expect(existsSync(join(env.XDG_CACHE_HOME, 'topicstream', '20news-bydate.tar.gz'))).toBe(true)
   })
 
   it('explains how to pass a local archive when offline', async () => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    const { port } = server.address() as AddressInfo
-    server.close()
-    await once(server, 'close')
+    const port = await closedPort()
     const env = {
       TOPICSTREAM_20NEWS: '',
       TOPICSTREAM_20NEWS_URL: `http://127.0.0.1:${port}/20news-bydate.tar.gz`,

@@ -26,12 +26,15 @@ export function fromProtoRequest(request: ProtoClassifyFields): ClassifyRequestF
   }
 }
 
+// Shared by every response without an explanation (the encoder only reads it).
+const NO_EXPLANATION: ClassifyResponse['explanation'] = []
+
 export function toProtoResponse(result: ClassifyResult): ClassifyResponse {
   return {
     label: result.label,
     confidence: result.confidence,
     top_k: result.top_k as ClassifyResponse['top_k'],
-    explanation: (result.explanation ?? []) as ClassifyResponse['explanation'],
+    explanation: (result.explanation ?? NO_EXPLANATION) as ClassifyResponse['explanation'],
     model: result.model,
   }
 }

@@ -49,7 +49,7 @@ export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry 
   )
 }
 
-export function summary(entry: ModelEntry): Record<string, unknown> {
+function summary(entry: ModelEntry): Record<string, unknown> {
   const metadata = entry.model?.metadata
   return {
     name: entry.name,

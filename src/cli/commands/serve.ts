@@ -236,7 +236,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       const classifyOptions = { topK: options.topK }
       const stats = dashboard?.stats
       const started = createBridge({
-        ...bridgeSettings({ ...options, maxTextBytes: options.maxTextBytes }),
+        ...bridgeSettings(options),
         classify: (text) => {
           const entry = registry.entry()
           // Timed only when the dashboard shows it: two clock reads per record otherwise wasted.

@@ -1,52 +1,15 @@
-import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { readFile, readdir } from 'node:fs/promises'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { loadDataset, twentyNewsgroupsCachePath } from '../../../src/engine/datasets/index.js'
 import type { Progress } from '../../../src/engine/types.js'
-import { makeTarGz, miniNewsgroups, tempDir } from './fixtures.js'
-
-const servers: Array<ReturnType<typeof createServer>> = []
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.close()
-    await once(server, 'close')
-  }
-})
-
-/** Serves `body` on every path of a local server on a free port. */
-async function serve(body: Buffer, status = 200): Promise<{ url: string; requests: () => number }> {
-  let requests = 0
-  const server = createServer((_request, response) => {
-    requests++
-    response.writeHead(status, { 'content-type': 'application/gzip', 'content-length': body.length })
-    response.end(body)
-  })
-  servers.push(server)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}/20news-bydate.tar.gz`, requests: () => requests }
-}
-
-/** A port that was free a moment ago and now has nobody listening. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
-}
+import { closedPort, makeTarGz, miniNewsgroups, serveArchive, tempDir } from './fixtures.js'
 
 describe('20news download', () => {
   it('downloads into the cache with progress, then reuses the cached file', async () => {
     const archive = await makeTarGz(miniNewsgroups())
-    const { url, requests } = await serve(archive)
+    const { url, requests } = await serveArchive(archive)
     const env = { XDG_CACHE_HOME: await tempDir(), TOPICSTREAM_20NEWS_URL: url }
     const progress: Progress[] = []
     const dataset = await loadDataset('20news', { env, onProgress: (p) => progress.push(p) })
@@ -85,7 +48,7 @@ describe('20news download', () => {
   })
 
   it('fails on an HTTP error status', async () => {
-    const { url } = await serve(Buffer.from('gone'), 404)
+    const { url } = await serveArchive(Buffer.from('gone'), 404)
     const env = { XDG_CACHE_HOME: await tempDir(), TOPICSTREAM_20NEWS_URL: url }
     await expect(loadDataset('20news', { env })).rejects.toMatchObject({
       code: 'ERR_DATASET_DOWNLOAD_FAILED',
@@ -94,7 +57,7 @@ describe('20news download', () => {
   })
 
   it('does not keep a download that is not the archive', async () => {
-    const { url } = await serve(Buffer.from('<html>captive portal</html>'))
+    const { url } = await serveArchive(Buffer.from('<html>captive portal</html>'))
     const env = { XDG_CACHE_HOME: await tempDir(), TOPICSTREAM_20NEWS_URL: url }
     await expect(loadDataset('20news', { env })).rejects.toMatchObject({
       code: 'ERR_DATASET_DOWNLOAD_FAILED',

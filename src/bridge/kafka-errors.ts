@@ -1,0 +1,89 @@
+/**
+ * Client-library errors → TopicstreamError, by the error's shape (name, type, retriable flag and
+ * cause chain), so this needs no import of the library itself.
+ */
+import { TopicstreamError, isTopicstreamError } from '../errors.js'
+import type { ErrorCode } from '../errors.js'
+
+/** Which kafkajs failures mean "the cluster is not reachable right now". */
+const UNAVAILABLE_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSTimeout',
+])
+
+// kafkajs's names for the broker error codes that mean "leader/coordinator moving or starting".
+const UNAVAILABLE_PROTOCOL_TYPES = new Set([
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'REPLICA_NOT_AVAILABLE',
+  'GROUP_LOAD_IN_PROGRESS',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'REQUEST_TIMED_OUT',
+  'NETWORK_EXCEPTION',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'NOT_CONTROLLER',
+  'KAFKA_STORAGE_ERROR',
+])
+
+export interface KafkaJsErrorShape {
+  name?: string
+  message?: string
+  retriable?: boolean
+  type?: string
+  cause?: unknown
+  originalError?: unknown
+}
+
+/**
+ * Translates a kafkajs error into a TopicstreamError. Connection-level failures (including
+ * "retries exhausted" whose cause was one) become ERR_KAFKA_UNAVAILABLE with `canRetry`;
+ * everything else gets `fallback` and keeps the library's own retriable flag.
+ */
+export function translateKafkaError(error: unknown, fallback: ErrorCode): TopicstreamError {
+  if (isTopicstreamError(error)) return error
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as KafkaJsErrorShape
+  const message = shape.message ?? String(error)
+  const details: Record<string, unknown> = {}
+  if (shape.name) details.kafkaError = shape.name
+  if (shape.type) details.kafkaErrorType = shape.type
+  if (isUnavailable(shape, 0)) {
+    return new TopicstreamError('ERR_KAFKA_UNAVAILABLE', `Kafka is unavailable: ${message}`, {
+      cause: error,
+      details,
+      canRetry: true,
+    })
+  }
+  return new TopicstreamError(fallback, message, {
+    cause: error,
+    details,
+    canRetry: isRetriable(shape, 0),
+  })
+}
+
+/** kafkajs wraps the last retriable failure when it gives up; the cause decides. */
+function isRetriable(shape: KafkaJsErrorShape, depth: number): boolean {
+  if (shape.retriable === true || shape.name === 'KafkaJSNumberOfRetriesExceeded') return true
+  const inner = shape.originalError ?? shape.cause
+  return (
+    depth < 4 &&
+    typeof inner === 'object' &&
+    inner !== null &&
+    isRetriable(inner as KafkaJsErrorShape, depth + 1)
+  )
+}
+
+function isUnavailable(shape: KafkaJsErrorShape, depth: number): boolean {
+  if (depth > 4) return false
+  if (shape.name && UNAVAILABLE_ERRORS.has(shape.name)) return true
+  if (shape.type && UNAVAILABLE_PROTOCOL_TYPES.has(shape.type)) return true
+  const inner = shape.originalError ?? shape.cause
+  return typeof inner === 'object' && inner !== null && isUnavailable(inner as KafkaJsErrorShape, depth + 1)
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto'
+import { describe, expect, test } from 'vitest'
+import { createKafkaClient, sliceBySize, translateKafkaError } from '../../src/bridge/kafka-client.js'
+import type { KafkaLogger } from '../../src/bridge/kafka-client.js'
+import { TopicstreamError } from '../../src/errors.js'
+import { freePorts } from '../setup/kafka.js'
+import { createTestTopic, kafkaBrokers } from '../helpers/kafka.js'
+import { collect } from './bridge-helpers.js'
+
+describe('kafka-client errors', () => {
+  test('an unreachable cluster is ERR_KAFKA_UNAVAILABLE with canRetry', async () => {
+    const [port] = await freePorts(1)
+    const admin = createKafkaClient({
+      brokers: [`127.0.0.1:${port}`],
+      logLevel: 'silent',
+      retries: 0,
+      connectionTimeoutMs: 500,
+    }).admin()
+    const error = await admin.connect().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )
+    expect(error).toBeInstanceOf(TopicstreamError)
+    expect(error).toMatchObject({ code: 'ERR_KAFKA_UNAVAILABLE', canRetry: true })
+  })
+
+  test('library errors keep their retriable flag and get the fallback code', () => {
+    const retriable = Object.assign(new Error('leader moving'), {
+      name: 'KafkaJSProtocolError',
+      retriable: true,
+      type: 'LEADER_NOT_AVAILABLE',
+    })
+    expect(translateKafkaError(retriable, 'ERR_KAFKA_PRODUCE_FAILED')).toMatchObject({
+      code: 'ERR_KAFKA_UNAVAILABLE',
+      canRetry: true,
+    })
+    const fatal = Object.assign(new Error('too large'), {
+      name: 'KafkaJSProtocolError',
+      retriable: false,
+      type: 'MESSAGE_TOO_LARGE',
+    })
+    expect(translateKafkaError(fatal, 'ERR_KAFKA_PRODUCE_FAILED')).toMatchObject({
+      code: 'ERR_KAFKA_PRODUCE_FAILED',
+      canRetry: false,
+      details: { kafkaErrorType: 'MESSAGE_TOO_LARGE' },
+    })
+    const ours = new TopicstreamError('ERR_TEXT_INVALID', 'kept')
+    expect(translateKafkaError(ours, 'ERR_KAFKA_PRODUCE_FAILED')).toBe(ours)
+  })
+
+  test('the client needs at least one broker', () => {
+    expect(() => createKafkaClient({ brokers: [] })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
+    )
+  })
+})
+
+describe('kafka-client sends', () => {
+  test('large sends are sliced under the request limit, in order', () => {
+    const records = Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: 'x'.repeat(200_000) }))
+    const slices = sliceBySize(records)
+    expect(slices.length).toBeGreaterThan(1)
+    expect(slices.flat()).toEqual(records)
+    for (const slice of slices) expect(slice.length).toBeLessThanOrEqual(2)
+  })
+
+  test('produces, consumes with headers, and routes library logs to the logger', async () => {
+    const topic = await createTestTopic({ prefix: 'client' })
+    const lines: Array<{ level: string; message: string | undefined }> = []
+    const record = (level: string) => (_object: object, message?: string) => lines.push({ level, message })
+    const logger: KafkaLogger = {
+      error: record('error'),
+      warn: record('warn'),
+      info: record('info'),
+      debug: record('debug'),
+    }
+    const producer = createKafkaClient({ brokers: kafkaBrokers(), logger, logLevel: 'debug' }).producer()
+    await producer.connect()
+    // A value over the broker's 1 MiB limit in total, to exercise slicing against the real broker.
+    const big = Array.from({ length: 6 }, (_, i) => ({ key: `big-${i}`, value: 'y'.repeat(300_000) }))
+    await producer.send(topic, [{ key: 'a', value: 'hello', headers: { h: 'v' } }, ...big])
+    await producer.disconnect()
+    expect(lines.some((line) => line.level === 'debug' && typeof line.message === 'string')).toBe(true)
+
+    const records = await collect(topic, 7)
+    expect(records.map((r) => r.key?.toString())).toEqual(['a', ...big.map((b) => b.key)])
+    expect(records[0]?.headers.h?.toString()).toBe('v')
+    expect(records[1]?.value?.length).toBe(300_000)
+  })
+
+  test('read_committed consumers see committed transactions and never aborted ones', async () => {
+    const topic = await createTestTopic({ prefix: 'txn' })
+    const producer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).transactionalProducer(
+      {
+        transactionalId: `test-${randomUUID()}`,
+      },
+    )
+    await producer.connect()
+    try {
+      const aborted = await producer.transaction()
+      await aborted.send(topic, [{ key: 'x', value: 'aborted' }])
+      await aborted.abort()
+      const committed = await producer.transaction()
+      await committed.send(topic, [{ key: 'y', value: 'committed' }])
+      await committed.commit()
+    } finally {
+      await producer.disconnect()
+    }
+    const records = await collect(topic, 1, 5000)
+    expect(records.map((r) => r.value?.toString())).toEqual(['committed'])
+  })
+
+  test('admin creates missing topics idempotently and reports offsets', async () => {
+    const topic = `client-admin-${randomUUID()}`
+    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    await admin.connect()
+    try {
+      await admin.createTopics([{ topic, partitions: 2 }])
+      await admin.createTopics([{ topic, partitions: 2 }])
+      expect(await admin.partitionCount(topic)).toBe(2)
+      const offsets = await admin.topicOffsets(topic)
+      expect(offsets.map((o) => [o.partition, o.high]).sort()).toEqual([
+        [0, '0'],
+        [1, '0'],
+      ])
+      expect(
+        (await admin.groupOffsets(`nobody-${randomUUID()}`, topic)).every((o) => o.offset === '-1'),
+      ).toBe(true)
+    } finally {
+      await admin.deleteTopics([topic])
+      await admin.disconnect()
+    }
+  })
+})
