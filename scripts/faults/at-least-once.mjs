@@ -24,7 +24,7 @@ import {
 const NAME = 'at-least-once: bridge killed -9 three times'
 const TOTAL = Number(process.env.FAULT_RECORDS ?? 50_000)
 const RATE = Number(process.env.FAULT_RATE ?? 2500)
-const topics = { input: 'tweets', output: 'tweets-classified', dlq: 'tweets-dlq', group: 'fault-alo' }
+const topics = { input: 'tweets', output: 'tweets.classified', dlq: 'tweets.dlq', group: 'fault-alo' }
 
 const env = await setup('alo')
 try {

@@ -23,7 +23,7 @@ import {
 const NAME = 'broker restart mid-stream'
 const TOTAL = Number(process.env.FAULT_RECORDS ?? 30_000)
 const RATE = Number(process.env.FAULT_RATE ?? 1000)
-const topics = { input: 'tweets', output: 'tweets-classified', dlq: 'tweets-dlq', group: 'fault-restart' }
+const topics = { input: 'tweets', output: 'tweets.classified', dlq: 'tweets.dlq', group: 'fault-restart' }
 
 const env = await setup('restart')
 try {

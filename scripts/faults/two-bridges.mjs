@@ -24,7 +24,7 @@ import {
 const NAME = 'two bridges in one group, one killed -9'
 const TOTAL = Number(process.env.FAULT_RECORDS ?? 30_000)
 const RATE = Number(process.env.FAULT_RATE ?? 1000)
-const topics = { input: 'tweets', output: 'tweets-classified', dlq: 'tweets-dlq', group: 'fault-pair' }
+const topics = { input: 'tweets', output: 'tweets.classified', dlq: 'tweets.dlq', group: 'fault-pair' }
 
 /** The partitions a bridge reported at its last group join (from its JSON log). */
 function lastAssignment(child) {

@@ -22,13 +22,13 @@ export const BRIDGE_KAFKA_OPTIONS = {
   outputTopic: {
     kind: 'string',
     env: 'TOPICSTREAM_OUTPUT_TOPIC',
-    default: 'tweets-classified',
+    default: 'tweets.classified',
     description: 'Topic the classifications are written to (same key as the input)',
   },
   dlqTopic: {
     kind: 'string',
     env: 'TOPICSTREAM_DLQ_TOPIC',
-    default: 'tweets-dlq',
+    default: 'tweets.dlq',
     description: 'Dead-letter topic for records that cannot be classified (original bytes kept)',
   },
   group: {

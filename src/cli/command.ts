@@ -12,6 +12,8 @@ export interface CliIo {
 export interface Command {
   readonly name: string
   readonly summary: string
+  /** The option table: parsing, `--help` and the README's tables all come from it. */
+  readonly options: OptionSpecs
   /** Resolves to the process exit code. Long-running commands resolve when they have shut down. */
   run(argv: readonly string[], io: CliIo): Promise<number>
 }

@@ -15,7 +15,7 @@ import type {
   ClassifyStreamRequest,
   ClassifyStreamResponse,
 } from './generated/topicstream/v1/classifier.js'
-import { grpcStatusOf, toServiceError } from './grpc-errors.js'
+import { grpcStatusOf, publicMessage, toServiceError } from './grpc-errors.js'
 
 type ClassifyStreamCall = ServerDuplexStream<ClassifyStreamRequest, ClassifyStreamResponse>
 
@@ -116,7 +116,7 @@ export function serveStream(
       metrics.grpcRequests.inc({ method, code: 'OK' })
     } catch (error) {
       const ours = toTopicstreamError(error)
-      response = { id: request.id, error: { code: ours.code, message: ours.message } }
+      response = { id: request.id, error: { code: ours.code, message: publicMessage(ours) } }
       metrics.grpcRequests.inc({ method, code: String(grpcStatusOf(ours)) })
     }
     if (!call.write(response)) {

@@ -7,8 +7,8 @@ import { type ErrorCode, type TopicstreamError, toTopicstreamError } from '../..
 
 export const ERROR_CODE_TRAILER = 'topicstream-error-code'
 
-/** Every code has a row (a test checks); an unmapped code answers INTERNAL. */
-export const GRPC_STATUS: Readonly<Partial<Record<ErrorCode, status>>> = Object.freeze({
+/** Total over the codes: adding a code without deciding its status does not compile. */
+export const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = Object.freeze({
   ERR_TEXT_INVALID: status.INVALID_ARGUMENT,
   ERR_TEXT_TOO_LARGE: status.INVALID_ARGUMENT,
   ERR_TEXT_NOT_UTF8: status.INVALID_ARGUMENT,
@@ -40,7 +40,12 @@ export const GRPC_STATUS: Readonly<Partial<Record<ErrorCode, status>>> = Object.
 })
 
 export function grpcStatusOf(error: TopicstreamError): status {
-  return GRPC_STATUS[error.code] ?? status.INTERNAL
+  return GRPC_STATUS[error.code]
+}
+
+/** The message a client may see: internal errors are not described to callers (they are logged). */
+export function publicMessage(error: TopicstreamError): string {
+  return error.code === 'ERR_INTERNAL' ? 'Internal server error' : error.message
 }
 
 /** What a handler passes to its callback (unary) or emits as 'error' (streams). */
@@ -50,6 +55,6 @@ export function toServiceError(
   const ours = toTopicstreamError(error)
   const metadata = new Metadata()
   metadata.set(ERROR_CODE_TRAILER, ours.code)
-  const message = ours.code === 'ERR_INTERNAL' ? 'Internal server error' : ours.message
+  const message = publicMessage(ours)
   return { code: grpcStatusOf(ours), details: message, message, metadata, name: 'TopicstreamError', ours }
 }

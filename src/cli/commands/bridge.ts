@@ -51,6 +51,7 @@ SIGTERM or SIGINT.`
 
 export const bridgeCommand: Command = {
   name: 'bridge',
+  options: BRIDGE_OPTIONS,
   summary: 'Classify a Kafka topic into an output topic (with DLQ)',
   async run(argv, io) {
     const { options, help } = parseCommandLine(BRIDGE_OPTIONS, argv, io.env)

@@ -29,6 +29,7 @@ type Request = { id: Id; text: string; error?: undefined } | { id: Id; error: To
 
 export const classifyCommand: Command = {
   name: 'classify',
+  options: SPECS,
   summary: 'Classify JSONL or plain text lines from stdin',
   async run(argv, io) {
     const parsed = parseArguments(SPECS, argv, io, HELP)

@@ -25,6 +25,7 @@ dataset's test split (20 Newsgroups, or --test-size), or on every document when 
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
+  options: SPECS,
   summary: 'Score a model on a labelled dataset',
   async run(argv, io) {
     const parsed = parseArguments(SPECS, argv, io, HELP)

@@ -18,6 +18,7 @@ const HELP: CommandHelp = {
 
 export const inspectCommand: Command = {
   name: 'inspect',
+  options: SPECS,
   summary: 'Print a model file’s metadata',
   async run(argv, io) {
     const parsed = parseArguments(SPECS, argv, io, HELP)

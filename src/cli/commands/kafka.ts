@@ -67,6 +67,7 @@ export function defaultKafkaDataDir(env: NodeJS.ProcessEnv): string {
 
 export const kafkaCommand: Command = {
   name: 'kafka',
+  options: KAFKA_OPTIONS,
   summary: 'Start, stop or query the local Apache Kafka broker',
   async run(argv, io) {
     const { options, positionals, help } = parseCommandLine(KAFKA_OPTIONS, argv, io.env)

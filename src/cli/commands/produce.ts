@@ -87,6 +87,7 @@ const MAX_PRINTED_WARNINGS = 100
 
 export const produceCommand: Command = {
   name: 'produce',
+  options: PRODUCE_OPTIONS,
   summary: 'Feed a Kafka topic from the X API, a replay file or stdin',
   async run(argv, io) {
     const { options, positionals, help } = parseCommandLine(PRODUCE_OPTIONS, argv, io.env)

@@ -160,6 +160,7 @@ export type ServeOptions = Options<typeof SERVE_OPTIONS>
 
 export const serveCommand: Command = {
   name: 'serve',
+  options: SERVE_OPTIONS,
   summary: 'Serve models over REST and gRPC (optionally with the Kafka bridge)',
   async run(argv, io) {
     const parsed = parseArguments(SERVE_OPTIONS, argv, io, {

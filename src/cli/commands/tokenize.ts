@@ -21,6 +21,7 @@ answered with {"error": {"code", "message"}}.`,
 
 export const tokenizeCommand: Command = {
   name: 'tokenize',
+  options: SPECS,
   summary: 'Print the tokens of each stdin line, as the model sees them',
   async run(argv, io) {
     const parsed = parseArguments(SPECS, argv, io, HELP)

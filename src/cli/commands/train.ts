@@ -28,6 +28,7 @@ math and defaults, and writes a model file. Example:
 
 export const trainCommand: Command = {
   name: 'train',
+  options: SPECS,
   summary: 'Train a model from a dataset and write a model file',
   async run(argv, io) {
     const parsed = parseArguments(SPECS, argv, io, HELP)

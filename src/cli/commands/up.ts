@@ -128,6 +128,7 @@ function cacheHome(env: NodeJS.ProcessEnv): string {
 
 export const upCommand: Command = {
   name: 'up',
+  options: UP_OPTIONS,
   summary: 'Run the whole pipeline: broker, model, API, bridge, producer, dashboard',
   async run(argv, io) {
     const { options, help } = parseCommandLine(UP_OPTIONS, argv, io.env)
