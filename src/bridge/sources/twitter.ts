@@ -127,7 +127,8 @@ async function syncRules(client: V2Client, apiUrl: string, keywords: readonly st
   )
   const wanted = new Map(keywords.map((keyword) => [ruleForKeyword(keyword).value, ruleForKeyword(keyword)]))
   const existing = current.data ?? []
-  const stale = existing.filter((rule) => !wanted.has(rule.value))
+  // Only rules this source created are ours to delete: the app may have rules of its own.
+  const stale = existing.filter((rule) => rule.tag?.startsWith(RULE_TAG) === true && !wanted.has(rule.value))
   const missing = [...wanted.values()].filter(({ value }) => !existing.some((rule) => rule.value === value))
   if (stale.length > 0) {
     await call(() =>

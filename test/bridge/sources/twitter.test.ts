@@ -133,6 +133,7 @@ describe('twitter source', () => {
     mock.rules = [
       { id: '1', value: 'stale -is:retweet', tag: 'topicstream:stale' },
       { id: '2', value: ruleForKeyword('Apple').value, tag: ruleForKeyword('Apple').tag },
+      { id: '3', value: 'from:someone', tag: 'another-app-rule' },
     ]
     const notices: string[] = []
     const source = createTwitterSource({
@@ -153,6 +154,7 @@ describe('twitter source', () => {
     expect(mock.rules.map((rule) => rule.value).sort()).toEqual([
       '"Harley Davidson" -is:retweet',
       'Apple -is:retweet',
+      'from:someone',
     ])
     expect(mock.rules.find((rule) => rule.value.startsWith('"Harley'))?.tag).toBe(
       'topicstream:Harley Davidson',
