@@ -5,9 +5,12 @@
  *
  *   node load-tests/run.mjs [--model FILE] [--duration 10] [--connections 100] [--only rest|grpc]
  *
- * Without --model (or $TOPICSTREAM_MODEL) a model is trained on the tweets' topics first.
+ * Without --model (or $TOPICSTREAM_MODEL) the 20-class 20 Newsgroups model that `npm start` serves is
+ * trained first (from $TOPICSTREAM_20NEWS or ../shared/data), and the REST batch scenario is compared
+ * with scikit-learn's batched predict_proba of the same pipeline on the same tweets, in this run.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,8 +26,8 @@ const scratch = await mkdtemp(join(tmpdir(), 'topicstream-load-'))
 
 let server
 try {
-  const model =
-    flags.model ?? process.env.TOPICSTREAM_MODEL ?? (await trainTweetModel(join(scratch, 'tweets.tsmodel')))
+  const given = flags.model ?? process.env.TOPICSTREAM_MODEL
+  const model = given ?? (await trainNewsModel(join(scratch, '20news.tsmodel')))
   server = await startServer(model)
   console.log(
     `server: REST ${server.rest}, gRPC ${server.grpc}, model ${model}, ${tweets.length} tweets, ${duration} s per run`,
@@ -43,7 +46,18 @@ try {
     const classify = await run('rest single classify', () => runRest({ ...rest, path: '/v1/classify' }))
     const echo = await run('rest single echo', () => runRest({ ...rest, path: '/v1/echo' }))
     ratios['REST classify / echo (single tweet)'] = classify.requestsPerSecond / echo.requestsPerSecond
-    await run('rest batch-100 classify', () => runRest({ ...rest, scenario: 'batch', path: '/v1/classify' }))
+    const batch = await run('rest batch-100 classify', () =>
+      runRest({ ...rest, scenario: 'batch', path: '/v1/classify' }),
+    )
+    if (given === undefined) {
+      const sklearn = sklearnBatches()
+      console.log(
+        `${'scikit-learn batch-100'.padEnd(22)} ${Math.round(sklearn.tweets_per_s)} texts/s (predict_proba)`,
+      )
+      results.push({ label: 'scikit-learn batch-100', textsPerSecond: sklearn.tweets_per_s })
+      ratios['REST batch-100 / scikit-learn predict_proba (texts/s)'] =
+        batch.textsPerSecond / sklearn.tweets_per_s
+    }
   }
   if (flags.only !== 'rest') {
     const grpc = { address: server.grpc, duration, tweets, concurrency: connections }
@@ -78,17 +92,29 @@ try {
   await rm(scratch, { recursive: true, force: true })
 }
 
-async function trainTweetModel(path) {
-  const { trainClassifier, saveModel } = await import('../dist/engine/index.js')
-  const classes = [...new Set(tweets.map((tweet) => tweet.topic))].sort()
-  const targets = tweets.map((tweet) => classes.indexOf(tweet.topic))
-  const model = trainClassifier(
-    { texts: tweets.map((tweet) => tweet.text), targets, classes },
-    {},
-    { source: `csv:${tweetsPath(flags.tweets)}`, fingerprint: 'load-tests' },
-  )
-  await saveModel(model, path)
+function newsArchive() {
+  return process.env.TOPICSTREAM_20NEWS ?? join(REPO_ROOT, '../shared/data/20news-bydate.tar.gz')
+}
+
+async function trainNewsModel(path) {
+  const { loadDataset, trainClassifier, saveModel } = await import('../dist/engine/index.js')
+  const news = await loadDataset(`20news:${newsArchive()}`)
+  await saveModel(trainClassifier(news.train, {}, news), path)
   return path
+}
+
+/** scikit-learn's pipeline on the same data, predict_proba over the same tweets in batches of 100. */
+function sklearnBatches() {
+  const python = execFileSync('bash', [join(REPO_ROOT, 'scripts/python/setup-venv.sh')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()
+  const tweetsFile = join(scratch, 'tweets.txt')
+  // One tweet per line; a newline inside a tweet becomes a space, which tokenizes the same.
+  writeFileSync(tweetsFile, tweets.map((tweet) => tweet.text.replace(/[\r\n]+/g, ' ')).join('\n') + '\n')
+  const args = [join(REPO_ROOT, 'benchmarks/python/sklearn_engine.py'), 'batches', '--archive', newsArchive()]
+  args.push('--tweets', tweetsFile, '--batch', '100', '--seconds', String(duration))
+  return JSON.parse(execFileSync(python, args, { encoding: 'utf8' }))
 }
 
 function startServer(model) {

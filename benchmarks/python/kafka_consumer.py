@@ -10,7 +10,7 @@ The pipeline is trained from the 20 Newsgroups archive before anything is measur
 Usage:
   python kafka_consumer.py --archive 20news-bydate.tar.gz --brokers HOST:PORT \\
       --input tweets --output results --group g --records 20000
-      prints `ready`, waits for a line on stdin, then one JSON object: records, seconds
+      prints `ready`, waits for a line on stdin, then one JSON object: records, seconds, classify_seconds
 """
 import argparse
 import json
@@ -57,10 +57,13 @@ def main():
     )
     producer = KafkaProducer(bootstrap_servers=args.brokers)
     done = 0
+    classifying = 0.0
     for message in consumer:
         record = json.loads(message.value)
         text = record["text"]
+        before = time.perf_counter()
         proba = model.predict_proba([text])[0]
+        classifying += time.perf_counter() - before
         top = proba.argsort()[::-1][:TOP_K]
         result = {
             "id": record["id"],
@@ -83,7 +86,7 @@ def main():
     consumer.commit()
     consumer.close()
     producer.close()
-    json.dump({"records": done, "seconds": seconds}, sys.stdout)
+    json.dump({"records": done, "seconds": seconds, "classify_seconds": classifying}, sys.stdout)
     print(flush=True)
 
 

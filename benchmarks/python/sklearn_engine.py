@@ -5,6 +5,8 @@ Times are CPU time of this process (like the Node side), so a busy machine does 
 Usage:
   python sklearn_engine.py measure --archive 20news-bydate.tar.gz --tweets tweets.txt --pickle out.pkl --reps 3
       prints one JSON object: fit times, batched and one-at-a-time predict_proba throughput
+  python sklearn_engine.py batches --archive 20news-bydate.tar.gz --tweets tweets.txt --batch 100 --seconds 10
+      prints one JSON object: tweets/s of predict_proba on batches of --batch tweets (wall time, like a server)
   python sklearn_engine.py classify MODEL.pkl < in.jsonl > out.jsonl
       what a Python service does with a pickled pipeline: read JSONL, classify, write JSONL
 """
@@ -71,6 +73,22 @@ def measure(args):
     )
 
 
+def batches(args):
+    train = load_train(args.archive)
+    model = pipeline().fit(train.data, train.target)
+    with open(args.tweets, encoding="utf-8") as f:
+        tweets = [line.rstrip("\n") for line in f]
+    chunks = [tweets[i : i + args.batch] for i in range(0, len(tweets), args.batch)]
+    model.predict_proba(chunks[0])  # warm-up
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < args.seconds:
+        for chunk in chunks:
+            model.predict_proba(chunk)
+            done += len(chunk)
+    json.dump({"tweets_per_s": done / (time.perf_counter() - start), "batch": args.batch}, sys.stdout)
+
+
 def classify(args):
     with open(args.model, "rb") as f:
         saved = pickle.load(f)
@@ -97,10 +115,15 @@ def main():
     m.add_argument("--pickle", required=True)
     m.add_argument("--reps", type=int, default=3)
     m.add_argument("--single", type=int, default=1000)
+    b = sub.add_parser("batches")
+    b.add_argument("--archive", required=True)
+    b.add_argument("--tweets", required=True)
+    b.add_argument("--batch", type=int, default=100)
+    b.add_argument("--seconds", type=float, default=10)
     c = sub.add_parser("classify")
     c.add_argument("model")
     args = parser.parse_args()
-    measure(args) if args.command == "measure" else classify(args)
+    {"measure": measure, "batches": batches, "classify": classify}[args.command](args)
 
 
 if __name__ == "__main__":
