@@ -44,7 +44,8 @@ def main():
     classes = list(train.target_names)
     model.predict_proba(["warm up"])
     print("ready", flush=True)
-    sys.stdin.readline()
+    if not sys.stdin.readline():
+        return  # the caller went away before the start
 
     started = time.perf_counter()
     # kafka-python's defaults, as the original service used them: acks=all and an idempotent producer

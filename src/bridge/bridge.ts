@@ -172,7 +172,6 @@ export function createBridge(options: BridgeOptions): Bridge {
       const processed: ProcessedBatch = {
         topic,
         partition,
-        firstOffset: records[0]?.offset ?? last.offset,
         lastOffset: last.offset,
         results,
         deadLetters,

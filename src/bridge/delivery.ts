@@ -22,8 +22,6 @@ import type {
 export interface ProcessedBatch {
   readonly topic: string
   readonly partition: number
-  /** Offset of the first record of the batch. */
-  readonly firstOffset: string
   /** Offset of the last record of the batch. */
   readonly lastOffset: string
   readonly results: readonly OutgoingRecord[]

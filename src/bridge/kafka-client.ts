@@ -274,29 +274,14 @@ function wrapConsumer(consumer: Consumer): KafkaConsumer {
             if (payload.batch.isEmpty()) return
             await eachBatch(toIncomingBatch(payload.batch), {
               resolveOffset: payload.resolveOffset,
-              commitOffsetsIfNecessary: () => payload.commitOffsetsIfNecessary(),
               heartbeat: payload.heartbeat,
-              isRunning: payload.isRunning,
-              isStale: payload.isStale,
               pause: payload.pause,
             })
           },
         }),
       ),
     stop: () => guard('ERR_KAFKA_UNAVAILABLE', () => consumer.stop()),
-    commitOffsets: (offsets) =>
-      guard('ERR_KAFKA_UNAVAILABLE', () =>
-        consumer.commitOffsets(
-          offsets.flatMap(({ topic, partitions }) =>
-            partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
-          ),
-        ),
-      ),
     seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
-    pause: (topic, partitions) =>
-      consumer.pause([{ topic, ...(partitions ? { partitions: [...partitions] } : {}) }]),
-    resume: (topic, partitions) =>
-      consumer.resume([{ topic, ...(partitions ? { partitions: [...partitions] } : {}) }]),
     onCrash: (listener) => {
       consumer.on(events.CRASH, (event) =>
         listener(translateKafkaError(event.payload.error, 'ERR_KAFKA_UNAVAILABLE'), event.payload.restart),
@@ -304,18 +289,6 @@ function wrapConsumer(consumer: Consumer): KafkaConsumer {
     },
     onGroupJoin: (listener) => {
       consumer.on(events.GROUP_JOIN, (event) => listener(event.payload.memberAssignment))
-    },
-    onRebalancing: (listener) => {
-      consumer.on(events.REBALANCING, () => listener())
-    },
-    onConnect: (listener) => {
-      consumer.on(events.CONNECT, () => listener())
-    },
-    onDisconnect: (listener) => {
-      consumer.on(events.DISCONNECT, () => listener())
-    },
-    onStop: (listener) => {
-      consumer.on(events.STOP, () => listener())
     },
   }
 }

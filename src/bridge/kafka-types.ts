@@ -90,12 +90,7 @@ export interface KafkaTransactionalProducer {
 export interface BatchControls {
   /** Marks the offset processed; committed with the next commit. */
   resolveOffset(offset: string): void
-  commitOffsetsIfNecessary(): Promise<void>
   heartbeat(): Promise<void>
-  /** False once the consumer is stopping: finish quickly. */
-  isRunning(): boolean
-  /** True when a rebalance took the partition away or a seek moved it: drop the rest. */
-  isStale(): boolean
   /** Pauses this partition; call the returned function to resume it. */
   pause(): () => void
 }
@@ -111,10 +106,6 @@ export interface ConsumerEvents {
   /** The consumer gave up after retries; `restart` says whether it is restarting itself. */
   onCrash(listener: (error: TopicstreamError, restart: boolean) => void): void
   onGroupJoin(listener: (assignment: Readonly<Record<string, readonly number[]>>) => void): void
-  onRebalancing(listener: () => void): void
-  onConnect(listener: () => void): void
-  onDisconnect(listener: () => void): void
-  onStop(listener: () => void): void
 }
 
 export interface KafkaConsumer extends ConsumerEvents {
@@ -125,11 +116,8 @@ export interface KafkaConsumer extends ConsumerEvents {
   /** Resolves once the consumer is running; batches arrive in the background. */
   run(options: ConsumerRunOptions): Promise<void>
   stop(): Promise<void>
-  commitOffsets(offsets: readonly PartitionOffsets[]): Promise<void>
   /** Moves the read position; `offset` is the next offset to read. */
   seek(topic: string, partition: number, offset: string): void
-  pause(topic: string, partitions?: readonly number[]): void
-  resume(topic: string, partitions?: readonly number[]): void
 }
 
 export interface ConsumerOptions {

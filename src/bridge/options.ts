@@ -67,15 +67,19 @@ export const BRIDGE_KAFKA_OPTIONS = {
 
 export type BridgeKafkaOptions = Options<typeof BRIDGE_KAFKA_OPTIONS>
 
-/** The `createBridge` options these flags decide (the caller adds `classify`, metrics and logger). */
-export function bridgeSettings(
-  options: BridgeKafkaOptions,
-): Pick<
+export type BridgeTopology = Pick<
   BridgeOptions,
-  'brokers' | 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'groupId' | 'exactlyOnce' | 'limits' | 'partitions'
-> {
+  'inputTopic' | 'outputTopic' | 'dlqTopic' | 'groupId' | 'exactlyOnce' | 'limits' | 'partitions'
+>
+
+/** The `createBridge` options these flags decide (the caller adds `classify`, metrics and logger). */
+export function bridgeSettings(options: BridgeKafkaOptions): BridgeTopology & Pick<BridgeOptions, 'brokers'> {
+  return { brokers: options.brokers, ...bridgeTopology(options) }
+}
+
+/** The same without the brokers, for `up`, which may run its own broker. */
+export function bridgeTopology(options: Omit<BridgeKafkaOptions, 'brokers'>): BridgeTopology {
   return {
-    brokers: options.brokers,
     inputTopic: options.inputTopic,
     outputTopic: options.outputTopic,
     dlqTopic: options.dlqTopic,

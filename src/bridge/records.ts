@@ -7,6 +7,7 @@
  */
 import type { ErrorCode } from '../errors.js'
 import type { Classification } from '../engine/types.js'
+import { decodeStrictUtf8 } from '../utf8.js'
 import type { IncomingRecord } from './kafka-client.js'
 
 /** The same default as the REST and gRPC edges: a short text never comes near it. */
@@ -38,8 +39,6 @@ export interface RecordPosition {
   readonly partition: number
 }
 
-// fatal: invalid sequences throw instead of becoming U+FFFD, so bad bytes go to the DLQ untouched.
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 const OPEN_BRACE = 0x7b
 
 export function decodeRecord(
@@ -55,12 +54,9 @@ export function decodeRecord(
   if (value === null) {
     return reject('ERR_KAFKA_RECORD_INVALID', 'The record has no value (tombstone)')
   }
-  let decoded: string
-  try {
-    decoded = decoder.decode(value)
-  } catch {
-    return reject('ERR_TEXT_NOT_UTF8', 'The record value is not valid UTF-8')
-  }
+  // Bad bytes go to the DLQ untouched; a BOM is dropped so that BOM-prefixed JSON still parses.
+  const decoded = decodeStrictUtf8(value, { bom: 'drop' })
+  if (decoded === undefined) return reject('ERR_TEXT_NOT_UTF8', 'The record value is not valid UTF-8')
   if (firstNonSpace(value) !== OPEN_BRACE) {
     if (value.length > maxTextBytes) return tooLarge(value.length, maxTextBytes)
     return { ok: true, input: { id: fallbackId, text: decoded } }

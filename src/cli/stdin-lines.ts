@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import type { Readable, Writable } from 'node:stream'
 import type { OptionSpec } from '../config.js'
 import { TopicstreamError } from '../errors.js'
+import { decodeStrictUtf8 } from '../utf8.js'
 
 export interface InputLine {
   /** 1-based line number. */
@@ -63,8 +64,6 @@ export async function* readLineBatches(input: Readable, maxLineBytes: number): A
   if (pendingSize > 0) yield [line(Buffer.alloc(0))]
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-
 /** Decodes a line as strict UTF-8, or returns the error to answer in its place. */
 export function decodeLine(line: InputLine): string | TopicstreamError {
   if (line.bytes === undefined) {
@@ -73,11 +72,10 @@ export function decodeLine(line: InputLine): string | TopicstreamError {
       `line ${line.number} is ${line.size} bytes, more than the --max-line-bytes limit`,
     )
   }
-  try {
-    return strictUtf8.decode(line.bytes)
-  } catch {
-    return new TopicstreamError('ERR_TEXT_NOT_UTF8', `line ${line.number} is not valid UTF-8`)
-  }
+  return (
+    decodeStrictUtf8(line.bytes) ??
+    new TopicstreamError('ERR_TEXT_NOT_UTF8', `line ${line.number} is not valid UTF-8`)
+  )
 }
 
 /** Writes with backpressure: waits for `drain` when the destination's buffer is full. */

@@ -5,14 +5,13 @@
  */
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { cacheHome } from '../cache-dir.js'
 import { loadDataset, loadModel, saveModel, trainClassifier } from '../engine/index.js'
 import type { Progress, TextClassifier } from '../engine/index.js'
 
 export function defaultModelPath(env: NodeJS.ProcessEnv): string {
-  const cacheHome = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache')
-  return join(cacheHome, 'topicstream', 'models', '20news.tsmodel')
+  return join(cacheHome(env), 'topicstream', 'models', '20news.tsmodel')
 }
 
 export interface EnsureModelOptions {

@@ -42,6 +42,10 @@ export function createKafkaDashboard(options: KafkaDashboardOptions): KafkaDashb
       clientId: 'topicstream-dashboard',
       // The feed reports Kafka's state itself; the library's retry chatter would only repeat it.
       logLevel: 'error',
+      // The feed reconnects by itself; the library's long retries (a minute by default) would only
+      // delay that, and their timers would keep a stopped server's process alive.
+      retries: 2,
+      maxRetryTimeMs: 1000,
       ...(options.logger ? { logger: options.logger } : {}),
     }),
     topics: options.topics,

@@ -4,6 +4,7 @@
  * each server process sees every result, and leaves no consumer group state behind.
  */
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type {
   FeedListener,
   FeedRecord,
@@ -21,6 +22,10 @@ import type {
 import { toTopicstreamError } from '../errors.js'
 
 export interface OutputFeedOptions {
+  /**
+   * Should give up on an operation within a few seconds (few retries): the feed reconnects on its
+   * own, and `stop()` waits for the operation in flight, whose retry timers would keep the process up.
+   */
   readonly kafka: KafkaClient
   readonly topics: { readonly input: string; readonly output: string; readonly dlq: string }
   /** The classifying consumer group, for the lag figure. */
@@ -40,6 +45,7 @@ export interface OutputFeed extends RecordFeed {
 }
 
 const STOP_TIMEOUT_MS = 5000
+const RECONNECT_DELAY_MS = 2000
 
 export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
   const { kafka, topics } = options
@@ -52,8 +58,11 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
   let consumer: KafkaConsumer | undefined
   let admin: KafkaAdmin | undefined
   let pollTimer: NodeJS.Timeout | undefined
-  let stopped = false
+  let polling = false
+  let connected = false
   let starting: Promise<void> | undefined
+  // Aborted by stop(): ends the wait between connection attempts at once.
+  const stopping = new AbortController()
 
   function setState(next: KafkaState, message?: string): void {
     if (next !== state) options.logger?.info({ kafka: next, reason: message }, 'dashboard feed: Kafka state')
@@ -99,7 +108,10 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
   }
 
   async function poll(): Promise<void> {
-    if (admin === undefined || stopped) return
+    // Before the connection is made, a request would start a second retry chain of its own; and a
+    // poll slower than the interval must not be joined by the next one.
+    if (admin === undefined || !connected || polling || stopping.signal.aborted) return
+    polling = true
     try {
       const [ends, committed] = await Promise.all([
         admin.topicOffsets(topics.input),
@@ -117,21 +129,27 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
       if (state !== 'up' && consumer !== undefined) setState('up')
     } catch (error) {
       setState('down', toTopicstreamError(error, 'ERR_KAFKA_UNAVAILABLE').message)
+    } finally {
+      polling = false
     }
   }
 
   async function connectLoop(): Promise<void> {
-    while (!stopped) {
+    while (!stopping.signal.aborted) {
       try {
         await connectOnce()
         // stop() may have run while connecting: it must not leave these clients open.
-        if (stopped) await closeClients()
-        else setState('up')
+        if (stopping.signal.aborted) {
+          await closeClients()
+        } else {
+          connected = true
+          setState('up')
+        }
         return
       } catch (error) {
         setState('down', toTopicstreamError(error, 'ERR_KAFKA_UNAVAILABLE').message)
         await closeClients()
-        await new Promise((resolve) => setTimeout(resolve, 2000).unref())
+        await sleep(RECONNECT_DELAY_MS, undefined, { signal: stopping.signal }).catch(() => undefined)
       }
     }
   }
@@ -140,6 +158,7 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
     const closing = [consumer?.disconnect(), admin?.disconnect()].map((p) => p?.catch(() => undefined))
     consumer = undefined
     admin = undefined
+    connected = false
     await withTimeout(Promise.all(closing), STOP_TIMEOUT_MS)
   }
 
@@ -166,7 +185,7 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
       pollTimer.unref()
     },
     async stop() {
-      stopped = true
+      stopping.abort()
       clearInterval(pollTimer)
       listeners.clear()
       await withTimeout(starting ?? Promise.resolve(), STOP_TIMEOUT_MS)

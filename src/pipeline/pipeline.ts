@@ -8,7 +8,8 @@ import type { ApiConfig } from '../api/api-config.js'
 import { createMetrics } from '../api/metrics.js'
 import { startServer } from '../api/server.js'
 import { createBridge } from '../bridge/bridge.js'
-import type { Bridge, BridgeClassification, BridgeOptions } from '../bridge/bridge.js'
+import type { Bridge } from '../bridge/bridge.js'
+import type { BridgeTopology } from '../bridge/options.js'
 import { startLocalBroker } from '../bridge/broker/index.js'
 import { createTopicAndWait } from '../bridge/create-topic.js'
 import { createKafkaClient } from '../bridge/kafka-client.js'
@@ -18,6 +19,7 @@ import { TopicstreamError } from '../errors.js'
 import { ensureModel } from './default-model.js'
 import { createKafkaDashboard } from './kafka-dashboard.js'
 import { startProducer } from './producer.js'
+import { registryClassifier } from './registry-classifier.js'
 import type { ProducerChoice } from './producer.js'
 
 export interface PipelineTopics {
@@ -27,10 +29,7 @@ export interface PipelineTopics {
 }
 
 /** The bridge settings `up` shares with `topicstream bridge` (see `bridge/options.ts`). */
-export type PipelineBridgeSettings = Pick<
-  BridgeOptions,
-  'inputTopic' | 'outputTopic' | 'dlqTopic' | 'groupId' | 'exactlyOnce' | 'limits' | 'partitions'
-> & { readonly topK: number }
+export type PipelineBridgeSettings = BridgeTopology & { readonly topK: number }
 
 export interface PipelineConfig {
   readonly host: string
@@ -177,17 +176,11 @@ export async function startPipeline(config: PipelineConfig, reporter: PipelineRe
     parts.push({ name: 'the dashboard feed', stop: () => dashboard.stop() })
     const logger = server.app.log
 
-    // 4. Bridge. The engine time per record is measured here, where the classifier runs.
+    // 4. Bridge
     const { topK, ...bridgeSettings } = settings
     const bridge = createBridge({
       ...bridgeSettings,
-      classify: (text: string): BridgeClassification => {
-        const entry = registry.entry()
-        const started = performance.now()
-        const classification = entry.model.classify(text, { topK })
-        dashboard.stats.classifyLatency(performance.now() - started)
-        return { ...classification, model: entry.ref }
-      },
+      classify: registryClassifier(registry, { topK }, dashboard.stats),
       brokers,
       metrics: metrics.registry,
       logger,

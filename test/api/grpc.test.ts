@@ -27,6 +27,7 @@ import {
 import { type GrpcServer, createGrpcServer } from '../../src/api/grpc/grpc-server.js'
 import type { ApiConfig } from '../../src/api/api-config.js'
 import { ModelRegistry } from '../../src/engine/model-registry.js'
+import { waitFor } from '../helpers/poll.js'
 import { FOOD, SPORTS, TECH, tinyRegistry, trainTinyModel } from './helpers.js'
 
 interface Running {
@@ -71,18 +72,6 @@ async function failure(promise: Promise<unknown>): Promise<ServiceError> {
     return error as ServiceError
   }
   throw new Error('expected the call to fail')
-}
-
-function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (condition()) resolve()
-      else if (Date.now() > deadline) reject(new Error('condition not met in time'))
-      else setTimeout(poll, 20)
-    }
-    poll()
-  })
 }
 
 type ReflectionClient = Client & {
@@ -219,9 +208,9 @@ describe('ClassifyStream', () => {
       call.write({ id: String(i), text: SPORTS[0] as string, explain: false, model: '' })
       return call
     })
-    await waitFor(() => target.server.activeStreams === 50)
+    await waitFor(() => target.server.activeStreams === 50, { timeoutMs: 10_000 })
     calls.forEach((call, i) => (i % 2 === 0 ? call.cancel() : call.end()))
-    await waitFor(() => target.server.activeStreams === 0)
+    await waitFor(() => target.server.activeStreams === 0, { timeoutMs: 10_000 })
     expect(target.server.activeStreams).toBe(0)
   })
 })
@@ -358,7 +347,7 @@ describe('API keys and the benchmark service', () => {
       call.write({ id: '1', text: 'hi', explain: false, model: '' })
     })
     expect(streamError.code).toBe(status.UNAUTHENTICATED)
-    await waitFor(() => target.server.activeStreams === 0)
+    await waitFor(() => target.server.activeStreams === 0, { timeoutMs: 10_000 })
   })
 
   test('the Echo service exists only with benchmark routes', async () => {

@@ -2,11 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type RunningServe, SERVE_OPTIONS, startServe } from '../../src/cli/commands/serve.js'
-import { collect, cleanupTopics, parseValues, produceRecords } from '../bridge/bridge-helpers.js'
+import { type RunningServe, startServe } from '../../src/pipeline/serve.js'
+import { SERVE_OPTIONS } from '../../src/pipeline/serve-options.js'
+import { cleanupTopics, parseValues, produceRecords } from '../bridge/bridge-helpers.js'
 import { parseCommandLine } from '../../src/config.js'
 import { saveModel } from '../../src/engine/index.js'
-import { createTestTopic, kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
+import { collect, createTestTopic, kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
+import { until } from '../helpers/poll.js'
 import { TECH, trainTinyModel } from './helpers.js'
 
 let dir: string
@@ -18,16 +20,6 @@ afterAll(async () => {
   await served?.stop()
   await rm(dir, { recursive: true, force: true })
 })
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
 
 test('serve --bridge classifies the input topic with the default model and reports Kafka in /readyz', async () => {
   const model = trainTinyModel()
@@ -48,16 +40,19 @@ test('serve --bridge classifies the input topic with the default model and repor
   )
   served = await startServe(options)
   const rest = served.server.restUrl
-  const ready = await until(async () => {
-    const response = await fetch(`${rest}/readyz`)
-    return response.status === 200
-      ? ((await response.json()) as { checks: Record<string, boolean> })
-      : undefined
-  })
+  const ready = await until(
+    async () => {
+      const response = await fetch(`${rest}/readyz`)
+      return response.status === 200
+        ? ((await response.json()) as { checks: Record<string, boolean> })
+        : undefined
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  )
   expect(ready.checks).toEqual({ models: true, serving: true, kafka: true })
 
   await produceRecords(input, [{ key: 't1', value: JSON.stringify({ id: 't1', text: TECH[0] }) }])
-  const [result] = parseValues(await collect(output, 1, 60_000))
+  const [result] = parseValues(await collect(output, 1, { timeoutMs: 60_000 }))
   expect(result).toBeDefined()
   expect(result?.id).toBe('t1')
   expect(result?.label).toBe(model.classify(TECH[0] as string).label)

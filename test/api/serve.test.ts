@@ -9,6 +9,7 @@ import {
   type ClassifyStreamResponse,
 } from '../../src/api/grpc/generated/topicstream/v1/classifier.js'
 import { saveModel } from '../../src/engine/index.js'
+import { until } from '../helpers/poll.js'
 import { SPORTS, TECH, trainTinyModel } from './helpers.js'
 
 interface Served {
@@ -124,6 +125,23 @@ describe('topicstream serve', () => {
     expect(served.output()).not.toContain('alpha')
     served.child.kill('SIGINT')
     expect(await served.exit).toBe(0)
+  })
+
+  test('serve --dashboard exits on SIGTERM while Kafka is unreachable (the feed leaves no retry timers)', async () => {
+    // Port 1 refuses connections. Outside NODE_ENV=test kafkajs keeps retrying for over a minute, as
+    // it does in production.
+    const served = await serve(
+      ['--model', `tiny=${join(dir, 'tiny.tsmodel')}`, '--dashboard', '--brokers', '127.0.0.1:1'],
+      { NODE_ENV: 'production' },
+    )
+    // Once the first attempt has failed, the feed is between retries.
+    await until(async () => {
+      const snapshot = (await (await fetch(`${served.rest}/dashboard/snapshot`)).json()) as { kafka: string }
+      return snapshot.kafka === 'down' ? snapshot : undefined
+    })
+    served.child.kill('SIGTERM')
+    expect(await served.exit).toBe(0)
+    expect(served.output()).toContain('shutting down')
   })
 
   test('exits 2 with a message when no model is given, 1 when the file is missing', async () => {

@@ -4,15 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import { saveModel } from '../../src/engine/index.js'
-import { kafkaBrokers } from '../helpers/kafka.js'
-import {
-  cleanupTopics,
-  collect,
-  parseValues,
-  produceRecords,
-  tinyModel,
-  topicNames,
-} from './bridge-helpers.js'
+import { collect, kafkaBrokers } from '../helpers/kafka.js'
+import { bridgeTestTopics, parseValues, produceRecords, tinyModel } from './bridge-helpers.js'
 
 const BIN = join(process.cwd(), 'bin', 'topicstream.js')
 let dir: string
@@ -53,8 +46,7 @@ describe('topicstream bridge', () => {
   })
 
   test('classifies a topic, serves metrics and health, and stops cleanly on SIGTERM', async () => {
-    const names = topicNames('bridge-cli')
-    cleanupTopics([names.input, names.output, names.dlq])
+    const names = bridgeTestTopics('bridge-cli')
     const bridge = run([
       '--brokers',
       kafkaBrokers().join(','),

@@ -1,6 +1,6 @@
 /**
- * Shared pieces of the bridge tests: a tiny model trained in the test, and a consumer that collects
- * what the bridge wrote (read_committed, so aborted transactions never show).
+ * Shared pieces of the bridge tests: a tiny model trained in the test, records to feed it, and
+ * reading what it wrote.
  */
 import { randomUUID } from 'node:crypto'
 import { onTestFinished } from 'vitest'
@@ -40,58 +40,31 @@ export async function produceRecords(topic: string, records: readonly OutgoingRe
   }
 }
 
-export interface Collected extends IncomingRecord {
-  readonly partition: number
-}
-
-/**
- * Reads `topic` from the beginning until `count` records arrived or `timeoutMs` passed, and returns
- * what arrived (the caller asserts on it, so a shortfall shows as a clear diff).
- */
-export async function collect(topic: string, count: number, timeoutMs = 30_000): Promise<Collected[]> {
-  const consumer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).consumer({
-    groupId: `test-reader-${randomUUID()}`,
-    readUncommitted: false,
-  })
-  const records: Collected[] = []
-  await consumer.connect()
-  try {
-    await consumer.subscribe([topic], { fromBeginning: true })
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs)
-      void consumer.run({
-        autoCommit: false,
-        eachBatch: async (batch, controls) => {
-          for (const record of batch.records) records.push({ ...record, partition: batch.partition })
-          const last = batch.records[batch.records.length - 1]
-          if (last) controls.resolveOffset(last.offset)
-          if (records.length >= count) {
-            clearTimeout(timer)
-            resolve()
-          }
-        },
-      })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
-}
-
 export function parseValues(records: readonly IncomingRecord[]): Array<Record<string, unknown>> {
   return records.map(
     (record) => JSON.parse(record.value?.toString('utf8') ?? 'null') as Record<string, unknown>,
   )
 }
 
-export function topicNames(prefix: string): { input: string; output: string; dlq: string; group: string } {
+/**
+ * Random names for a bridge's topics and group (call inside a test). The bridge creates the topics;
+ * they are deleted when the test finishes.
+ */
+export function bridgeTestTopics(prefix: string): {
+  input: string
+  output: string
+  dlq: string
+  group: string
+} {
   const id = randomUUID()
-  return {
+  const names = {
     input: `${prefix}-in-${id}`,
     output: `${prefix}-out-${id}`,
     dlq: `${prefix}-dlq-${id}`,
     group: `${prefix}-group-${id}`,
   }
+  cleanupTopics([names.input, names.output, names.dlq])
+  return names
 }
 
 /** Deletes the topics when the test finishes (the bridge creates them). */

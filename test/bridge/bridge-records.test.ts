@@ -37,6 +37,13 @@ describe('decodeRecord', () => {
     })
   })
 
+  test('a JSON value after a byte order mark is still read as JSON', () => {
+    expect(decodeRecord(record('\uFEFF{"id":"b1","text":"hi"}'), at, 100)).toEqual({
+      ok: true,
+      input: { id: 'b1', text: 'hi' },
+    })
+  })
+
   test('raw text uses the key as id, else topic:partition:offset', () => {
     expect(decodeRecord(record('just text', 'k'), at, 100)).toEqual({
       ok: true,

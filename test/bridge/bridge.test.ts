@@ -4,15 +4,8 @@ import { createBridge } from '../../src/bridge/bridge.js'
 import type { Bridge, BridgeOptions } from '../../src/bridge/bridge.js'
 import { DEAD_LETTER_HEADERS } from '../../src/bridge/dead-letter.js'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
-import { kafkaBrokers } from '../helpers/kafka.js'
-import {
-  cleanupTopics,
-  collect,
-  parseValues,
-  produceRecords,
-  tinyModel,
-  topicNames,
-} from './bridge-helpers.js'
+import { collect, kafkaBrokers } from '../helpers/kafka.js'
+import { bridgeTestTopics, parseValues, produceRecords, tinyModel } from './bridge-helpers.js'
 
 const model = tinyModel()
 const modelRef = { name: 'tiny', version: model.metadata.version }
@@ -40,8 +33,7 @@ const SAMPLE_TEXTS = [
 
 describe('bridge (at-least-once)', () => {
   test('classifies JSON and raw-text records into the output topic with the engine’s labels', async () => {
-    const names = topicNames('bridge-basic')
-    cleanupTopics([names.input, names.output, names.dlq])
+    const names = bridgeTestTopics('bridge-basic')
     const registry = new Registry()
     const bridge = startBridge({
       inputTopic: names.input,
@@ -132,8 +124,7 @@ describe('bridge (at-least-once)', () => {
   })
 
   test('sends each kind of bad record to the DLQ, untouched, while good records keep flowing', async () => {
-    const names = topicNames('bridge-dlq')
-    cleanupTopics([names.input, names.output, names.dlq])
+    const names = bridgeTestTopics('bridge-dlq')
     const registry = new Registry()
     const bridge = startBridge({
       inputTopic: names.input,
@@ -201,8 +192,7 @@ describe('bridge (at-least-once)', () => {
   })
 
   test('two bridges in one group share the partitions and process everything', async () => {
-    const names = topicNames('bridge-scale')
-    cleanupTopics([names.input, names.output, names.dlq])
+    const names = bridgeTestTopics('bridge-scale')
     const common = {
       inputTopic: names.input,
       outputTopic: names.output,
@@ -234,8 +224,7 @@ describe('bridge (at-least-once)', () => {
 
 describe('bridge (exactly-once)', () => {
   test('results are transactional: read_committed sees each input id once', async () => {
-    const names = topicNames('bridge-eos')
-    cleanupTopics([names.input, names.output, names.dlq])
+    const names = bridgeTestTopics('bridge-eos')
     const bridge = startBridge({
       inputTopic: names.input,
       outputTopic: names.output,

@@ -15,10 +15,9 @@ import {
 } from '../../src/bridge/broker/index.js'
 import { createTopicAndWait } from '../../src/bridge/create-topic.js'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
-import type { IncomingRecord } from '../../src/bridge/kafka-client.js'
 import { TopicstreamError } from '../../src/errors.js'
 import { freePorts } from '../setup/kafka.js'
-import { randomTopicName } from '../helpers/kafka.js'
+import { collect, randomTopicName } from '../helpers/kafka.js'
 
 interface CliResult {
   code: number
@@ -44,32 +43,6 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'topicstream-broker-test-'))
   cleanups.push(() => rm(dir, { recursive: true, force: true }))
   return dir
-}
-
-async function consumeAll(brokers: string, topic: string, count: number): Promise<IncomingRecord[]> {
-  const consumer = createKafkaClient({ brokers: [brokers], logLevel: 'silent' }).consumer({
-    groupId: randomTopicName('group'),
-  })
-  await consumer.connect()
-  const records: IncomingRecord[] = []
-  try {
-    await consumer.subscribe([topic], { fromBeginning: true })
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        autoCommit: true,
-        eachBatch: async (batch, controls) => {
-          for (const record of batch.records) {
-            records.push(record)
-            controls.resolveOffset(record.offset)
-          }
-          if (records.length >= count) resolve()
-        },
-      })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
 }
 
 describe('server.properties', () => {
@@ -182,7 +155,7 @@ describe('topicstream kafka start|status|stop', () => {
       port: Number(port),
       controllerPort: Number(controllerPort),
     })
-    const records = await consumeAll(broker.brokers, topic, 3)
+    const records = await collect(topic, 3, { brokers: [broker.brokers] })
     expect(records.map((record) => `${record.key?.toString()}=${record.value?.toString()}`).sort()).toEqual([
       'a=one',
       'b=two',

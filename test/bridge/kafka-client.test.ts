@@ -4,8 +4,7 @@ import { createKafkaClient, sliceBySize, translateKafkaError } from '../../src/b
 import type { KafkaLogger } from '../../src/bridge/kafka-client.js'
 import { TopicstreamError } from '../../src/errors.js'
 import { freePorts } from '../setup/kafka.js'
-import { createTestTopic, kafkaBrokers } from '../helpers/kafka.js'
-import { collect } from './bridge-helpers.js'
+import { collect, createTestTopic, kafkaBrokers } from '../helpers/kafka.js'
 
 describe('kafka-client errors', () => {
   test('an unreachable cluster is ERR_KAFKA_UNAVAILABLE with canRetry', async () => {
@@ -106,7 +105,7 @@ describe('kafka-client sends', () => {
     } finally {
       await producer.disconnect()
     }
-    const records = await collect(topic, 1, 5000)
+    const records = await collect(topic, 1, { timeoutMs: 5000 })
     expect(records.map((r) => r.value?.toString())).toEqual(['committed'])
   })
 

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
-import type { IncomingRecord } from '../../src/bridge/kafka-client.js'
-import { kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
+import { collect, kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
 import { freePorts } from '../setup/kafka.js'
 
 let dir: string
@@ -36,32 +35,6 @@ function cli(args: readonly string[]): Promise<{ code: number; stdout: string; s
   })
 }
 
-async function readTopic(topic: string, count: number): Promise<IncomingRecord[]> {
-  const consumer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).consumer({
-    groupId: randomTopicName('group'),
-  })
-  await consumer.connect()
-  const records: IncomingRecord[] = []
-  try {
-    await consumer.subscribe([topic], { fromBeginning: true })
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        autoCommit: true,
-        eachBatch: async (batch, controls) => {
-          for (const record of batch.records) {
-            records.push(record)
-            controls.resolveOffset(record.offset)
-          }
-          if (records.length >= count) resolve()
-        },
-      })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
-}
-
 describe('topicstream produce', () => {
   it('replays a CSV file into a new topic and sums up on stderr', async () => {
     const file = join(dir, 'tweets.csv')
@@ -90,7 +63,7 @@ describe('topicstream produce', () => {
     expect(result.stderr).toMatch(/rejected: .*tweets\.csv line 4 has no text/)
     expect(result.stderr).toMatch(/done: sent 2, failed 1 \(read 3\)/)
 
-    const records = await readTopic(topic, 2)
+    const records = await collect(topic, 2)
     const values = records
       .map((record) => ({ key: record.key?.toString(), value: JSON.parse(String(record.value)) as unknown }))
       .sort((a, b) => String(a.key).localeCompare(String(b.key)))
@@ -137,7 +110,7 @@ describe('topicstream produce', () => {
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
     expect(stderr).toMatch(/done: sent 2, failed 0 \(read 2\)/)
-    const records = await readTopic(topic, 2)
+    const records = await collect(topic, 2)
     expect(records.map((record) => JSON.parse(String(record.value)).text).sort()).toEqual([
       'first line',
       'second line',

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
-import type { IncomingRecord, KafkaSender, OutgoingRecord } from '../../src/bridge/kafka-client.js'
+import type { KafkaSender, OutgoingRecord } from '../../src/bridge/kafka-client.js'
 import { createProducerWorker, tweetToRecord } from '../../src/bridge/producer-worker.js'
 import type { SourceItem, TweetRecord, TweetSource } from '../../src/bridge/sources/types.js'
 import { TopicstreamError } from '../../src/errors.js'
-import { createTestTopic, kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
+import { collect, createTestTopic, kafkaBrokers } from '../helpers/kafka.js'
 
 function tweet(n: number, label?: string): TweetRecord {
   return {
@@ -41,32 +41,6 @@ function endlessSource(): TweetSource {
   }
 }
 
-async function readTopic(topic: string, count: number): Promise<IncomingRecord[]> {
-  const consumer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).consumer({
-    groupId: randomTopicName('group'),
-  })
-  await consumer.connect()
-  const records: IncomingRecord[] = []
-  try {
-    await consumer.subscribe([topic], { fromBeginning: true })
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        autoCommit: true,
-        eachBatch: async (batch, controls) => {
-          for (const record of batch.records) {
-            records.push(record)
-            controls.resolveOffset(record.offset)
-          }
-          if (records.length >= count) resolve()
-        },
-      })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
-}
-
 describe('tweetToRecord', () => {
   it('keys by id and writes the fields in a fixed order, label only when known', () => {
     expect(tweetToRecord(tweet(1))).toEqual({
@@ -101,7 +75,7 @@ describe('producer worker', () => {
 
     expect(stats).toEqual({ read: 1201, sent: 1200, failed: 1 })
     expect(reported).toEqual(['line 7 has no text'])
-    const records = await readTopic(topic, 1200)
+    const records = await collect(topic, 1200)
     expect(records).toHaveLength(1200)
     const byKey = new Map(records.map((record) => [record.key?.toString(), JSON.parse(String(record.value))]))
     expect(byKey.size).toBe(1200)
@@ -122,7 +96,7 @@ describe('producer worker', () => {
     worker.stop()
     expect(await running).toEqual({ read: 1, sent: 1, failed: 0 })
     await producer.disconnect()
-    const records = await readTopic(topic, 1)
+    const records = await collect(topic, 1)
     expect(records[0]?.key?.toString()).toBe('id-0')
   })
 

@@ -1,10 +1,12 @@
 /**
- * Test topics with random names on the run's broker, deleted after the test that made them.
+ * Test topics with random names on the run's broker, deleted after the test that made them, and a
+ * reader for what lands in them.
  */
 import { randomUUID } from 'node:crypto'
 import { inject, onTestFinished } from 'vitest'
 import { createTopicAndWait } from '../../src/bridge/create-topic.js'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
+import type { IncomingRecord } from '../../src/bridge/kafka-client.js'
 
 export function kafkaBrokers(): string[] {
   return inject('kafkaBrokers').split(',')
@@ -38,4 +40,47 @@ export async function createTestTopic(
     }
   })
   return topic
+}
+
+export interface Collected extends IncomingRecord {
+  readonly partition: number
+}
+
+/**
+ * Reads `topic` from the beginning (read_committed, so aborted transactions never show) until `count`
+ * records arrived or `timeoutMs` passed, and returns what arrived: the caller asserts on it, so a
+ * shortfall shows as a clear diff.
+ */
+export async function collect(
+  topic: string,
+  count: number,
+  { timeoutMs = 30_000, brokers = kafkaBrokers() }: { timeoutMs?: number; brokers?: readonly string[] } = {},
+): Promise<Collected[]> {
+  const consumer = createKafkaClient({ brokers, logLevel: 'silent' }).consumer({
+    groupId: randomTopicName('test-reader'),
+    readUncommitted: false,
+  })
+  const records: Collected[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe([topic], { fromBeginning: true })
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs)
+      void consumer.run({
+        autoCommit: false,
+        eachBatch: async (batch, controls) => {
+          for (const record of batch.records) records.push({ ...record, partition: batch.partition })
+          const last = batch.records[batch.records.length - 1]
+          if (last) controls.resolveOffset(last.offset)
+          if (records.length >= count) {
+            clearTimeout(timer)
+            resolve()
+          }
+        },
+      })
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return records
 }

@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cacheHome } from '../../cache-dir.js'
 import { TopicstreamError } from '../../errors.js'
 
 /** The Kafka release the packaged pom pins; bump both together. */
@@ -24,8 +24,7 @@ export function kafkaResourceDir(): string {
 }
 
 export function defaultJarCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const cacheHome = env.XDG_CACHE_HOME || join(homedir(), '.cache')
-  return join(cacheHome, 'topicstream', `kafka-${KAFKA_VERSION}`)
+  return join(cacheHome(env), 'topicstream', `kafka-${KAFKA_VERSION}`)
 }
 
 export interface EnsureJarsOptions {

@@ -27,11 +27,10 @@ export interface ReplaySourceOptions {
 /** Checks the file up front, so a wrong path fails before anything connects. */
 export async function createReplaySource(options: ReplaySourceOptions): Promise<TweetSource> {
   const { path } = options
-  try {
-    if (!(await stat(path)).isFile()) throw new Error('not a file')
-  } catch (error) {
+  const file = await stat(path).catch((error: unknown) => error as NodeJS.ErrnoException)
+  if (file instanceof Error || !file.isFile()) {
     throw new TopicstreamError('ERR_SOURCE_INVALID', `replay file ${path} does not exist or is not a file`, {
-      cause: error,
+      ...(file instanceof Error ? { cause: file } : {}),
       details: { path },
     })
   }

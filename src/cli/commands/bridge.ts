@@ -6,11 +6,11 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { basename, extname } from 'node:path'
-import { parseCommandLine, renderHelp } from '../../config.js'
 import type { OptionSpecs } from '../../config.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
 import type { LineLogLevel } from '../../bridge/line-logger.js'
-import type { Command } from '../command.js'
+import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { listenForStopSignal } from '../signals.js'
 
 export const BRIDGE_OPTIONS = {
   ...BRIDGE_KAFKA_OPTIONS,
@@ -42,25 +42,25 @@ export const BRIDGE_OPTIONS = {
   },
 } as const satisfies OptionSpecs
 
-const USAGE =
-  'topicstream bridge --brokers HOST:PORT --model FILE --input-topic T --output-topic T --dlq-topic T --group G [--exactly-once]'
-const SUMMARY = `Classifies every record of the input topic and writes the result, with the same key, to the
+const HELP: CommandHelp = {
+  usage:
+    'topicstream bridge --brokers HOST:PORT --model FILE --input-topic T --output-topic T --dlq-topic T --group G [--exactly-once]',
+  summary: `Classifies every record of the input topic and writes the result, with the same key, to the
 output topic; records that cannot be classified go unchanged to the dead-letter topic. Missing topics
 are created. Several bridges with the same --group share the input partitions. Stops gracefully on
-SIGTERM or SIGINT.`
+SIGTERM or SIGINT.`,
+}
 
 export const bridgeCommand: Command = {
   name: 'bridge',
   options: BRIDGE_OPTIONS,
   summary: 'Classify a Kafka topic into an output topic (with DLQ)',
   async run(argv, io) {
-    const { options, help } = parseCommandLine(BRIDGE_OPTIONS, argv, io.env)
-    if (help) {
-      io.stdout.write(renderHelp(USAGE, SUMMARY, BRIDGE_OPTIONS))
-      return 0
-    }
+    const parsed = parseArguments(BRIDGE_OPTIONS, argv, io, HELP)
+    if (parsed === undefined) return 0
+    const { options } = parsed
     // Listen first: a SIGTERM that arrives while the model loads or Kafka is joined still stops cleanly.
-    const signals = waitForSignal()
+    const signals = listenForStopSignal()
     let metricsServer: Server | undefined
     let stopBridge: () => Promise<void> = async () => {}
     try {
@@ -97,7 +97,7 @@ export const bridgeCommand: Command = {
         logger.info({ port }, `Metrics on http://${options.metricsHost}:${port}/metrics`)
       }
       const started = bridge.start().then(() => undefined)
-      const first = await Promise.race([started, signals.promise])
+      const first = await Promise.race([started, signals.signal])
       if (first === undefined) {
         logger.info(
           {
@@ -111,7 +111,7 @@ export const bridgeCommand: Command = {
           'Bridge started',
         )
       }
-      const signal = await signals.promise
+      const signal = await signals.signal
       logger.info({ signal }, 'Stopping the bridge')
       await bridge.stop()
       await started.catch(() => {})
@@ -123,22 +123,6 @@ export const bridgeCommand: Command = {
       if (metricsServer) await new Promise((resolve) => metricsServer?.close(resolve))
     }
   },
-}
-
-function waitForSignal(): { promise: Promise<NodeJS.Signals>; dispose(): void } {
-  let onSignal: (signal: NodeJS.Signals) => void = () => {}
-  const promise = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = resolve
-  })
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
-  return {
-    promise,
-    dispose() {
-      process.off('SIGTERM', onSignal)
-      process.off('SIGINT', onSignal)
-    },
-  }
 }
 
 async function serveMetrics(

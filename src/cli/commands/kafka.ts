@@ -4,11 +4,10 @@
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { parseCommandLine, renderHelp } from '../../config.js'
 import type { OptionSpecs } from '../../config.js'
 import type { BrokerStatus } from '../../bridge/broker/index.js'
 import { TopicstreamError } from '../../errors.js'
-import type { CliIo, Command } from '../command.js'
+import { type CliIo, type Command, type CommandHelp, parseArguments } from '../command.js'
 
 export const KAFKA_OPTIONS = {
   port: {
@@ -54,11 +53,13 @@ export const KAFKA_OPTIONS = {
   json: { kind: 'boolean', description: 'Print the status as JSON' },
 } as const satisfies OptionSpecs
 
-const USAGE = 'topicstream kafka <start|stop|status> [options]'
-const SUMMARY = `Manages a local single-node Apache Kafka 4.1 broker (KRaft mode, no ZooKeeper) for development
+const HELP: CommandHelp = {
+  usage: 'topicstream kafka <start|stop|status> [options]',
+  summary: `Manages a local single-node Apache Kafka 4.1 broker (KRaft mode, no ZooKeeper) for development
 and demos. The first start downloads the broker jars from Maven Central with mvn (cached in
 \${XDG_CACHE_HOME:-~/.cache}/topicstream); Java 17+ runs it. The broker keeps running after this
-command exits; "stop" ends it. "status" exits 0 when the broker runs and 3 when it does not.`
+command exits; "stop" ends it. "status" exits 0 when the broker runs and 3 when it does not.`,
+}
 
 export function defaultKafkaDataDir(env: NodeJS.ProcessEnv): string {
   const stateHome = env.XDG_STATE_HOME || join(homedir(), '.local', 'state')
@@ -70,11 +71,9 @@ export const kafkaCommand: Command = {
   options: KAFKA_OPTIONS,
   summary: 'Start, stop or query the local Apache Kafka broker',
   async run(argv, io) {
-    const { options, positionals, help } = parseCommandLine(KAFKA_OPTIONS, argv, io.env)
-    if (help) {
-      io.stdout.write(renderHelp(USAGE, SUMMARY, KAFKA_OPTIONS))
-      return 0
-    }
+    const parsed = parseArguments(KAFKA_OPTIONS, argv, io, HELP)
+    if (parsed === undefined) return 0
+    const { options, positionals } = parsed
     const [action, ...extra] = positionals
     if (action === undefined || !['start', 'stop', 'status'].includes(action) || extra.length > 0) {
       throw new TopicstreamError(

@@ -5,10 +5,9 @@
  */
 import type { KafkaLogger } from '../../bridge/kafka-client.js'
 import { DEFAULT_KEYWORDS, DEFAULT_TWITTER_API_URL } from '../../bridge/sources/defaults.js'
-import { parseCommandLine, renderHelp } from '../../config.js'
 import type { OptionSpecs } from '../../config.js'
 import { TopicstreamError } from '../../errors.js'
-import type { Command } from '../command.js'
+import { type Command, type CommandHelp, parseArguments } from '../command.js'
 
 export const PRODUCE_OPTIONS = {
   brokers: {
@@ -76,11 +75,13 @@ export const PRODUCE_OPTIONS = {
   },
 } as const satisfies OptionSpecs
 
-const USAGE = 'topicstream produce --source replay:FILE|stdin|twitter|20news-test[:PATH] [options]'
-const SUMMARY = `Writes tweets to a Kafka topic: key = tweet id, value = JSON {"id","text","created_at","author_id",
+const HELP: CommandHelp = {
+  usage: 'topicstream produce --source replay:FILE|stdin|twitter|20news-test[:PATH] [options]',
+  summary: `Writes tweets to a Kafka topic: key = tweet id, value = JSON {"id","text","created_at","author_id",
 "lang","source"} plus "label" when the source knows the true topic (Sanders corpus Topic column, 20 Newsgroups
 category). Uses an idempotent producer. Inputs that cannot be read are reported and counted as failed.
-Stops at the end of the source, or on Ctrl-C/SIGTERM after flushing; prints "sent N, failed N" on stderr.`
+Stops at the end of the source, or on Ctrl-C/SIGTERM after flushing; prints "sent N, failed N" on stderr.`,
+}
 
 /** Rejections beyond this many are counted but no longer printed one by one. */
 const MAX_PRINTED_WARNINGS = 100
@@ -90,11 +91,9 @@ export const produceCommand: Command = {
   options: PRODUCE_OPTIONS,
   summary: 'Feed a Kafka topic from the X API, a replay file or stdin',
   async run(argv, io) {
-    const { options, positionals, help } = parseCommandLine(PRODUCE_OPTIONS, argv, io.env)
-    if (help) {
-      io.stdout.write(renderHelp(USAGE, SUMMARY, PRODUCE_OPTIONS))
-      return 0
-    }
+    const parsed = parseArguments(PRODUCE_OPTIONS, argv, io, HELP)
+    if (parsed === undefined) return 0
+    const { options, positionals } = parsed
     if (positionals.length > 0) {
       throw new TopicstreamError('ERR_CONFIG_INVALID', `unexpected argument "${positionals[0]}"`)
     }

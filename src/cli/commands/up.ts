@@ -2,14 +2,13 @@
  * `topicstream up` (and `npm start`): the whole pipeline in one command, with everything on
  * localhost by default and each address, topic and file overridable by flag or environment.
  */
-import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
-import { parseCommandLine, renderHelp } from '../../config.js'
+import { BRIDGE_KAFKA_OPTIONS, bridgeTopology } from '../../bridge/options.js'
+import { cacheHome } from '../../cache-dir.js'
 import type { Options, OptionSpecs } from '../../config.js'
 import type { Progress } from '../../engine/types.js'
 import type { ProducerChoice } from '../../pipeline/producer.js'
-import type { Command } from '../command.js'
+import { type Command, type CommandHelp, parseArguments } from '../command.js'
 
 // `--brokers` has no default here: without it, `up` runs its own broker.
 const { brokers: _sharedBrokers, ...bridgeOptions } = BRIDGE_KAFKA_OPTIONS
@@ -115,15 +114,13 @@ export const UP_OPTIONS = {
 
 export type UpOptions = Options<typeof UP_OPTIONS>
 
-const USAGE = 'topicstream up [options]'
-const SUMMARY = `Runs the whole pipeline until Ctrl-C: a local Kafka broker (unless KAFKA_BROKERS is set), the
+const HELP: CommandHelp = {
+  usage: 'topicstream up [options]',
+  summary: `Runs the whole pipeline until Ctrl-C: a local Kafka broker (unless KAFKA_BROKERS is set), the
 default model (trained from 20 Newsgroups on first use), the REST and gRPC servers with the Kafka
 bridge and the live dashboard, and a producer: the X filtered stream when TWITTER_BEARER_TOKEN is
 set, otherwise a replay of the 20 Newsgroups test split (or --replay FILE) at --rate records/s.
-Ctrl-C or SIGTERM stops the producer, the bridge, the servers and the broker, in that order.`
-
-function cacheHome(env: NodeJS.ProcessEnv): string {
-  return env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache')
+Ctrl-C or SIGTERM stops the producer, the bridge, the servers and the broker, in that order.`,
 }
 
 export const upCommand: Command = {
@@ -131,11 +128,9 @@ export const upCommand: Command = {
   options: UP_OPTIONS,
   summary: 'Run the whole pipeline: broker, model, API, bridge, producer, dashboard',
   async run(argv, io) {
-    const { options, help } = parseCommandLine(UP_OPTIONS, argv, io.env)
-    if (help) {
-      io.stdout.write(renderHelp(USAGE, SUMMARY, UP_OPTIONS))
-      return 0
-    }
+    const parsed = parseArguments(UP_OPTIONS, argv, io, HELP)
+    if (parsed === undefined) return 0
+    const { options } = parsed
     const { startPipeline } = await import('../../pipeline/pipeline.js')
     const { defaultModelPath } = await import('../../pipeline/default-model.js')
     const started = performance.now()
@@ -189,16 +184,7 @@ export const upCommand: Command = {
             path: options.model ?? defaultModelPath(io.env),
             dataset: options.dataset,
           },
-          bridge: {
-            inputTopic: options.inputTopic,
-            outputTopic: options.outputTopic,
-            dlqTopic: options.dlqTopic,
-            groupId: options.group,
-            exactlyOnce: options.exactlyOnce,
-            limits: { maxTextBytes: options.maxTextBytes },
-            partitions: options.partitions,
-            topK: options.topK,
-          },
+          bridge: { ...bridgeTopology(options), topK: options.topK },
           api: { maxTextBytes: options.maxTextBytes },
           producer: producerChoice(options),
           logLevel: options.logLevel,

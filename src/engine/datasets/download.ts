@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { access, mkdir, rename, rm } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { cacheHome } from '../../cache-dir.js'
 import { TopicstreamError } from '../../errors.js'
 import type { Dataset, ProgressListener } from '../types.js'
 import { loadTwentyNewsgroups } from './twenty-newsgroups.js'
@@ -32,8 +32,7 @@ export interface DownloadOptions {
 }
 
 export function twentyNewsgroupsCachePath(env: NodeJS.ProcessEnv = process.env): string {
-  const cacheHome = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache')
-  return join(cacheHome, 'topicstream', TWENTY_NEWSGROUPS_FILE)
+  return join(cacheHome(env), 'topicstream', TWENTY_NEWSGROUPS_FILE)
 }
 
 /** Loads the cached archive, downloading it first when the cache is empty. */

@@ -1,0 +1,146 @@
+/**
+ * The options of `topicstream serve` (and of anything that starts the same servers): one table for
+ * flags, environment variables, defaults, `--help` and the README.
+ */
+import { BRIDGE_KAFKA_OPTIONS } from '../bridge/options.js'
+import type { OptionSpecs, Options } from '../config.js'
+
+const { maxTextBytes: bridgeMaxTextBytes, ...bridgeKafkaOptions } = BRIDGE_KAFKA_OPTIONS
+
+export const SERVE_OPTIONS = {
+  model: {
+    kind: 'list',
+    repeatable: true,
+    env: 'TOPICSTREAM_MODELS',
+    description: 'A model to serve as NAME=FILE (repeatable; the first is the default; env: comma-separated)',
+  },
+  modelsDir: {
+    kind: 'string',
+    env: 'TOPICSTREAM_MODELS_DIR',
+    description: 'Serve every *.tsmodel in this directory, named after the file (instead of --model)',
+  },
+  host: {
+    kind: 'string',
+    env: 'TOPICSTREAM_HOST',
+    default: '127.0.0.1',
+    description: 'Address to listen on',
+  },
+  port: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_PORT',
+    default: 8080,
+    min: 0,
+    max: 65535,
+    description: 'REST port',
+  },
+  grpcPort: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_GRPC_PORT',
+    default: 50051,
+    min: 0,
+    max: 65535,
+    description: 'gRPC port',
+  },
+  grpc: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_GRPC',
+    default: true,
+    description: 'Serve gRPC (--no-grpc to turn off)',
+  },
+
+  apiKey: {
+    kind: 'list',
+    repeatable: true,
+    secret: true,
+    env: 'TOPICSTREAM_API_KEYS',
+    description:
+      'Require this API key (repeatable; env: comma-separated) as `Authorization: Bearer KEY` on /v1 and gRPC',
+  },
+  rateLimit: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_RATE_LIMIT',
+    default: 0,
+    min: 0,
+    description: 'REST requests per client (API key, else address) per window; 0 = unlimited',
+  },
+  rateLimitWindow: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_RATE_LIMIT_WINDOW_MS',
+    default: 60_000,
+    min: 1,
+    description: 'Rate-limit window in milliseconds',
+  },
+  corsOrigin: {
+    kind: 'list',
+    repeatable: true,
+    env: 'TOPICSTREAM_CORS_ORIGINS',
+    description: 'Allow this browser origin (repeatable, `*` for any); CORS is off without it',
+  },
+  maxTextBytes: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_MAX_TEXT_BYTES',
+    default: bridgeMaxTextBytes.default,
+    min: 1,
+    description: 'Largest text in UTF-8 bytes (larger: HTTP 413 / gRPC INVALID_ARGUMENT / bridge DLQ)',
+  },
+  maxBatch: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_MAX_BATCH',
+    default: 1000,
+    min: 1,
+    description: 'Most texts in one /v1/classify/batch request',
+  },
+  bodyLimit: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_BODY_LIMIT',
+    default: 8 * 1024 * 1024,
+    min: 1024,
+    description: 'Largest REST request body in bytes',
+  },
+  grpcMaxMessageBytes: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_GRPC_MAX_MESSAGE_BYTES',
+    default: 8 * 1024 * 1024,
+    min: 1024,
+    description: 'Largest gRPC message in bytes (both directions)',
+  },
+  docs: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_DOCS',
+    default: true,
+    description: 'Serve Swagger UI at /docs (--no-docs to turn off)',
+  },
+  shutdownGrace: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_SHUTDOWN_GRACE_MS',
+    default: 10_000,
+    min: 0,
+    description: 'How long in-flight requests and streams may finish after SIGTERM/SIGINT (ms)',
+  },
+  logLevel: {
+    kind: 'string',
+    env: 'TOPICSTREAM_LOG_LEVEL',
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    description: 'Log level (JSON logs on stdout)',
+  },
+  benchmarkRoutes: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_BENCHMARK_ROUTES',
+    description:
+      'Add the echo routes the load tests compare against (POST /v1/echo, gRPC bench Echo); never in production',
+  },
+  bridge: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_BRIDGE',
+    description: 'Also run the Kafka bridge with the default model (its state joins /readyz)',
+  },
+  dashboard: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_DASHBOARD',
+    description: 'Serve the live dashboard at / (reads the output topic from --brokers)',
+  },
+  ...bridgeKafkaOptions,
+} as const satisfies OptionSpecs
+
+export type ServeOptions = Options<typeof SERVE_OPTIONS>
