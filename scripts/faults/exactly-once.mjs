@@ -3,120 +3,30 @@
  * exactly once in the output read with read_committed.
  *   node scripts/faults/exactly-once.mjs   (after npm run build; TOPICSTREAM_TWEETS or ../shared/data)
  */
-import {
-  audit,
-  createTopics,
-  feed,
-  finish,
-  killHard,
-  loadTweets,
-  log,
-  progress,
-  setup,
-  sleep,
-  startBridge,
-  stopGracefully,
-  tally,
-  trainModel,
-  waitFor,
-} from './lib.mjs'
+import { killBridgeThreeTimes } from './bridge-kills.mjs'
+import { describeDuplicated } from './lib.mjs'
 
-const NAME = 'exactly-once: bridge killed -9 three times'
-const TOTAL = Number(process.env.FAULT_RECORDS ?? 50_000)
-const RATE = Number(process.env.FAULT_RATE ?? 2500)
-const topics = { input: 'tweets', output: 'tweets.classified', dlq: 'tweets.dlq', group: 'fault-eos' }
-
-const env = await setup('eos')
-try {
-  const [model, tweets] = await Promise.all([trainModel(env.work), loadTweets()])
-  await createTopics(env.brokers, [{ topic: topics.input, partitions: 3 }])
-  const args = [
-    '--model',
-    model,
-    '--input-topic',
-    topics.input,
-    '--output-topic',
-    topics.output,
-    '--dlq-topic',
-    topics.dlq,
-    '--group',
-    topics.group,
-    '--exactly-once',
-  ]
-  const feeder = feed(env.brokers, topics.input, tweets, TOTAL, RATE)
-  log(`feeding ${TOTAL} tweets at ~${RATE}/s; bridge started with --exactly-once`)
-  let bridge = startBridge(env, 'bridge', args)
-  const kills = []
-  const backlog = []
-  for (const fraction of [0.2, 0.45, 0.7]) {
-    // Kill while records are flowing: once the group has committed this share of the input, and the
-    // bridge (re)started last has committed a good part of it itself.
-    // Kill while the bridge is busy: past this share of the input, and with a backlog of records it
-    // has not committed yet (the stall after each restart, while the group notices the dead member,
-    // builds one up).
-    const floor = Math.max(TOTAL * fraction, (kills.at(-1) ?? 0) + TOTAL * 0.05)
-    await waitFor(
-      `${floor} committed with a backlog`,
-      async () => {
-        const { committed } = await progress(env.brokers, topics.group, topics.input)
-        return (
-          committed >= floor && (feeder.sent() - committed >= 1000 || committed >= TOTAL * (fraction + 0.1))
-        )
+await killBridgeThreeTimes({
+  name: 'exactly-once: bridge killed -9 three times',
+  slug: 'eos',
+  group: 'fault-eos',
+  flags: ['--exactly-once'],
+  started: 'bridge started with --exactly-once',
+  async verify(outcome, run) {
+    // The same log read_uncommitted: the results of the transactions the kills aborted are still there.
+    const raw = await run.audit({ readUncommitted: true, quietMs: 2000 })
+    return {
+      checks: [
+        {
+          ok: outcome.duplicated === 0 && outcome.records === run.total,
+          what: 'no input id twice in the read_committed output',
+        },
+      ],
+      output: {
+        'output records (read_committed)': outcome.records,
+        'output records read_uncommitted (incl. aborted transactions)': raw.records,
       },
-      120_000,
-      100,
-    )
-    const { committed } = await progress(env.brokers, topics.group, topics.input)
-    await killHard(bridge)
-    kills.push(committed)
-    backlog.push(feeder.sent() - committed)
-    log(`kill -9 bridge (pid ${bridge.pid}) at ${committed} committed, ${feeder.sent()} fed`)
-    await sleep(500)
-    bridge = startBridge(env, 'bridge', args)
-    log(`restarted bridge (pid ${bridge.pid})`)
-  }
-  await feeder.done
-  log('feeding done; waiting for the bridge to commit everything')
-  const drained = await waitFor(
-    'all input committed',
-    async () => {
-      const { committed, end } = await progress(env.brokers, topics.group, topics.input)
-      return committed >= end && end >= TOTAL
-    },
-    120_000,
-  )
-  const exitCode = await stopGracefully(bridge)
-  log(`bridge stopped with exit code ${exitCode}; auditing ${topics.output} (read_committed)`)
-  const { counts, records } = await audit(env.brokers, topics.output, TOTAL)
-  const { missing, duplicated, extra, missingSample } = tally(counts, TOTAL)
-  // The same log read_uncommitted: the results of the transactions the kills aborted are still there.
-  const raw = await audit(env.brokers, topics.output, TOTAL, { readUncommitted: true, quietMs: 2000 })
-  finish(
-    NAME,
-    [
-      {
-        ok: kills.length === 3 && kills.every((at) => at > 0 && at < TOTAL),
-        what: 'bridge killed -9 three times mid-stream',
-      },
-      { ok: drained, what: 'the restarted bridge committed the whole input' },
-      { ok: missing === 0, what: 'no input id missing from the output' },
-      { ok: duplicated === 0 && records === TOTAL, what: 'no input id twice in the read_committed output' },
-      { ok: exitCode === 0, what: 'graceful stop (SIGTERM) exits 0' },
-    ],
-    {
-      'input records': TOTAL,
-      'kills at committed offsets': kills.join(', '),
-      'unprocessed backlog at each kill': backlog.join(', '),
-      'output records (read_committed)': records,
-      'output records read_uncommitted (incl. aborted transactions)': raw.records,
-      'distinct ids': counts.size,
-      missing: `${missing}${missingSample.length ? ` (e.g. ${missingSample.join(', ')})` : ''}`,
-      'duplicated ids': `${duplicated} (${extra} extra records)`,
-    },
-  )
-} catch (error) {
-  log(`error: ${error?.stack ?? error}`)
-  finish(NAME, [{ ok: false, what: `script error: ${error?.message ?? error}` }], {})
-} finally {
-  await env.cleanup()
-}
+      duplicated: { 'duplicated ids': describeDuplicated(outcome) },
+    }
+  },
+})

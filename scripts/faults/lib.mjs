@@ -1,8 +1,8 @@
 /* global setTimeout */
 /**
  * Shared pieces of the fault scripts: a private broker on free ports, a model trained on the tweets,
- * a paced feeder, bridge child processes, and a read_committed audit of the output topic.
- * Runs the built code (`npm run build` first).
+ * a paced feeder, bridge child processes, and a read_committed audit of the output topic, put
+ * together by `runFault`. Runs the built code (`npm run build` first).
  */
 import { spawn, execFile } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync } from 'node:fs'
@@ -34,14 +34,14 @@ export function log(message) {
   process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`)
 }
 
-export function tweetsPath() {
+function tweetsPath() {
   const path =
     process.env.TOPICSTREAM_TWEETS ?? join(ROOT, '..', 'shared', 'data', 'tweets', 'sanders-full-corpus.csv')
   if (!existsSync(path)) throw new Error(`Tweets not found at ${path}; set TOPICSTREAM_TWEETS`)
   return path
 }
 
-export function loadTweets() {
+function loadTweets() {
   const rows = parse(readFileSync(tweetsPath()), {
     columns: true,
     skip_empty_lines: true,
@@ -68,7 +68,7 @@ async function freePorts(count) {
 }
 
 /** A scratch directory and a broker of our own; `cleanup()` stops and removes everything. */
-export async function setup(name) {
+async function setup(name) {
   const work = await mkdtemp(join(tmpdir(), `topicstream-fault-${name}-`))
   const [port, controllerPort] = await freePorts(2)
   log(`starting a broker on 127.0.0.1:${port} (data ${work}/kafka)`)
@@ -88,7 +88,7 @@ export async function setup(name) {
   }
 }
 
-export async function trainModel(work) {
+async function trainModel(work) {
   const out = join(work, 'tweets.tsmodel')
   const args = ['train', '--dataset', `csv:${tweetsPath()}`, '--text-column', 'TweetText']
   args.push('--label-column', 'Topic', '--out', out, '--quiet')
@@ -96,7 +96,7 @@ export async function trainModel(work) {
   return out
 }
 
-export async function createTopics(brokers, topics) {
+async function createTopics(brokers, topics) {
   const admin = createKafkaClient({ brokers, logLevel: 'silent' }).admin()
   await admin.connect()
   try {
@@ -110,7 +110,7 @@ export async function createTopics(brokers, topics) {
  * Writes `total` tweets (looping over the corpus, ids `t-0`…) at about `perSecond`, in the
  * background. Resolves `done` once every record is acknowledged.
  */
-export function feed(brokers, topic, tweets, total, perSecond) {
+function feed(brokers, topic, tweets, total, perSecond) {
   const producer = createKafkaClient({ brokers, logLevel: 'silent', clientId: 'fault-feeder' }).producer()
   let sent = 0
   const running = (async () => {
@@ -152,7 +152,7 @@ export function feed(brokers, topic, tweets, total, perSecond) {
   return { done, sent: () => sent }
 }
 
-export function startBridge(env, name, args) {
+function startBridge(env, name, args) {
   const logFile = join(env.work, `${name}.log`)
   const child = spawn(process.execPath, cli(['bridge', '--brokers', env.brokers.join(','), ...args]), {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -172,7 +172,7 @@ export function killHard(child) {
   })
 }
 
-export function stopGracefully(child) {
+function stopGracefully(child) {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
     child.once('exit', (code) => resolve(code))
@@ -181,7 +181,7 @@ export function stopGracefully(child) {
 }
 
 /** Records the group has committed on `topic`, and the topic's total. */
-export async function progress(brokers, group, topic) {
+async function progress(brokers, group, topic) {
   try {
     return await readProgress(brokers, group, topic)
   } catch {
@@ -216,7 +216,7 @@ export async function waitFor(what, check, timeoutMs, everyMs = 500) {
  * Reads `topic` from the beginning with read_committed until `expected` records arrived and nothing
  * new came for `quietMs`, or `timeoutMs` passed. Returns counts per input id.
  */
-export async function audit(
+async function audit(
   brokers,
   topic,
   expected,
@@ -250,7 +250,7 @@ export async function audit(
 }
 
 /** Missing ids, duplicated ids and extra records, for ids `t-0`…`t-(total-1)`. */
-export function tally(counts, total) {
+function tally(counts, total) {
   let missing = 0
   let duplicated = 0
   let extra = 0
@@ -269,7 +269,7 @@ export function tally(counts, total) {
 }
 
 /** Prints the summary and exits 0 on PASS, 1 on FAIL. */
-export function finish(name, checks, facts) {
+function finish(name, checks, facts) {
   const passed = checks.every((check) => check.ok)
   process.stdout.write(`\n=== ${name}: ${passed ? 'PASS' : 'FAIL'} ===\n`)
   for (const [key, value] of Object.entries(facts)) process.stdout.write(`  ${key}: ${value}\n`)
@@ -286,3 +286,89 @@ export function grepLog(file, text) {
     return []
   }
 }
+
+/**
+ * Runs one fault on a broker of its own, with a model trained on the tweets and an input topic of
+ * `partitions` partitions; FAULT_RECORDS and FAULT_RATE override `records` and `rate`.
+ * `scenario(run)` brings the fault about and returns the summary `{ checks, facts }`; a script
+ * error is a FAIL as well.
+ */
+export async function runFault({ name, slug, group, partitions = 3, records, rate }, scenario) {
+  const total = Number(process.env.FAULT_RECORDS ?? records)
+  const perSecond = Number(process.env.FAULT_RATE ?? rate)
+  const topics = { input: 'tweets', output: 'tweets.classified', dlq: 'tweets.dlq', group }
+  const env = await setup(slug)
+  try {
+    const [model, tweets] = await Promise.all([trainModel(env.work), loadTweets()])
+    await createTopics(env.brokers, [{ topic: topics.input, partitions }])
+    const { checks, facts } = await scenario(faultRun(env, topics, model, { tweets, total, perSecond }))
+    finish(name, checks, facts)
+  } catch (error) {
+    log(`error: ${error?.stack ?? error}`)
+    finish(name, [{ ok: false, what: `script error: ${error?.message ?? error}` }], {})
+  } finally {
+    await env.cleanup()
+  }
+}
+
+/** What a scenario works with: bridges on the fault's topics, the feeder, the group's progress. */
+function faultRun(env, topics, model, { tweets, total, perSecond }) {
+  const args = ['--model', model, '--input-topic', topics.input, '--output-topic', topics.output]
+  args.push('--dlq-topic', topics.dlq, '--group', topics.group)
+  const committed = async () => (await progress(env.brokers, topics.group, topics.input)).committed
+  return {
+    env,
+    total,
+    committed,
+    /** A bridge child process with the fault's model and topics, plus `flags`. */
+    startBridge: (name, flags = []) => startBridge(env, name, [...args, ...flags]),
+    /** Starts feeding the whole input in the background (see `feed`). */
+    feed(note) {
+      const feeder = feed(env.brokers, topics.input, tweets, total, perSecond)
+      log(`feeding ${total} tweets at ~${perSecond}/s${note ? `; ${note}` : ''}`)
+      return feeder
+    },
+    /** Waits (up to 2 minutes) until the group has committed `count` records; returns how many it has. */
+    async waitForCommitted(count) {
+      await waitFor(`${count} committed`, async () => (await committed()) >= count, 120_000, 200)
+      return committed()
+    },
+    audit: (options) => audit(env.brokers, topics.output, total, options),
+    /**
+     * Once the feeder is done: waits until the group has committed the whole input, stops `bridge`
+     * with SIGTERM and audits the output (read_committed).
+     */
+    async settle(feeder, bridge, drainMs = 120_000) {
+      await feeder.done
+      log('feeding done; waiting for the bridge to commit everything')
+      const drained = await waitFor(
+        'all input committed',
+        async () => {
+          const { committed, end } = await progress(env.brokers, topics.group, topics.input)
+          return committed >= end && end >= total
+        },
+        drainMs,
+      )
+      const alive = bridge.exitCode === null && bridge.signalCode === null
+      const exitCode = await stopGracefully(bridge)
+      log(`bridge stopped with exit code ${exitCode}; auditing ${topics.output} (read_committed)`)
+      const { counts, records } = await audit(env.brokers, topics.output, total)
+      return { drained, alive, exitCode, counts, records, ...tally(counts, total) }
+    },
+  }
+}
+
+/** The checks every fault ends with: the input drained, no id lost, `more`, a clean SIGTERM exit. */
+export function settledChecks(outcome, drainedWhat, ...more) {
+  return [
+    { ok: outcome.drained, what: drainedWhat },
+    { ok: outcome.missing === 0, what: 'no input id missing from the output' },
+    ...more,
+    { ok: outcome.exitCode === 0, what: 'graceful stop (SIGTERM) exits 0' },
+  ]
+}
+
+export const describeMissing = ({ missing, missingSample }) =>
+  `${missing}${missingSample.length ? ` (e.g. ${missingSample.join(', ')})` : ''}`
+
+export const describeDuplicated = ({ duplicated, extra }) => `${duplicated} (${extra} extra records)`

@@ -4,27 +4,24 @@
  *   node scripts/faults/two-bridges.mjs   (after npm run build; TOPICSTREAM_TWEETS or ../shared/data)
  */
 import {
-  audit,
-  createTopics,
-  feed,
-  finish,
+  describeDuplicated,
+  describeMissing,
   grepLog,
   killHard,
-  loadTweets,
   log,
-  progress,
-  setup,
-  startBridge,
-  stopGracefully,
-  tally,
-  trainModel,
+  runFault,
+  settledChecks,
   waitFor,
 } from './lib.mjs'
 
-const NAME = 'two bridges in one group, one killed -9'
-const TOTAL = Number(process.env.FAULT_RECORDS ?? 30_000)
-const RATE = Number(process.env.FAULT_RATE ?? 1000)
-const topics = { input: 'tweets', output: 'tweets.classified', dlq: 'tweets.dlq', group: 'fault-pair' }
+const fault = {
+  name: 'two bridges in one group, one killed -9',
+  slug: 'pair',
+  group: 'fault-pair',
+  partitions: 4,
+  records: 30_000,
+  rate: 1000,
+}
 
 /** The partitions a bridge reported at its last group join (from its JSON log). */
 function lastAssignment(child) {
@@ -33,24 +30,9 @@ function lastAssignment(child) {
   return last ? JSON.parse(last).partitions : []
 }
 
-const env = await setup('pair')
-try {
-  const [model, tweets] = await Promise.all([trainModel(env.work), loadTweets()])
-  await createTopics(env.brokers, [{ topic: topics.input, partitions: 4 }])
-  const args = [
-    '--model',
-    model,
-    '--input-topic',
-    topics.input,
-    '--output-topic',
-    topics.output,
-    '--dlq-topic',
-    topics.dlq,
-    '--group',
-    topics.group,
-  ]
-  const first = startBridge(env, 'bridge-a', args)
-  const second = startBridge(env, 'bridge-b', args)
+await runFault(fault, async (run) => {
+  const first = run.startBridge('bridge-a')
+  const second = run.startBridge('bridge-b')
   const shared = await waitFor(
     'both bridges own partitions',
     async () => lastAssignment(first).length > 0 && lastAssignment(second).length > 0,
@@ -58,58 +40,31 @@ try {
   )
   const before = { a: lastAssignment(first), b: lastAssignment(second) }
   log(`bridge A owns [${before.a}], bridge B owns [${before.b}]`)
-  const feeder = feed(env.brokers, topics.input, tweets, TOTAL, RATE)
-  log(`feeding ${TOTAL} tweets at ~${RATE}/s`)
-  await waitFor(
-    'a third committed',
-    async () => (await progress(env.brokers, topics.group, topics.input)).committed >= TOTAL / 3,
-    120_000,
-    200,
-  )
-  const at = await progress(env.brokers, topics.group, topics.input)
+  const feeder = run.feed()
+  const at = await run.waitForCommitted(run.total / 3)
   await killHard(first)
-  log(`kill -9 bridge A (pid ${first.pid}) at ${at.committed} committed, ${feeder.sent()} fed`)
+  log(`kill -9 bridge A (pid ${first.pid}) at ${at} committed, ${feeder.sent()} fed`)
   const tookOver = await waitFor(
     'bridge B to own all partitions',
     async () => lastAssignment(second).length === 4,
     90_000,
   )
   log(`bridge B owns [${lastAssignment(second)}]`)
-  await feeder.done
-  log('feeding done; waiting for bridge B to commit everything')
-  const drained = await waitFor(
-    'all input committed',
-    async () => {
-      const { committed, end } = await progress(env.brokers, topics.group, topics.input)
-      return committed >= end && end >= TOTAL
-    },
-    120_000,
-  )
-  const exitCode = await stopGracefully(second)
-  const { counts, records } = await audit(env.brokers, topics.output, TOTAL)
-  const { missing, duplicated, extra, missingSample } = tally(counts, TOTAL)
-  finish(
-    NAME,
-    [
+  const outcome = await run.settle(feeder, second)
+  return {
+    checks: [
       { ok: shared, what: 'both bridges got partitions of the 4' },
       { ok: tookOver, what: 'after the kill, the surviving bridge owns all 4 partitions' },
-      { ok: drained, what: 'the surviving bridge committed the whole input' },
-      { ok: missing === 0, what: 'no input id missing from the output' },
-      { ok: exitCode === 0, what: 'graceful stop (SIGTERM) exits 0' },
+      ...settledChecks(outcome, 'the surviving bridge committed the whole input'),
     ],
-    {
-      'input records': TOTAL,
+    facts: {
+      'input records': run.total,
       'partitions before (A | B)': `[${before.a}] | [${before.b}]`,
-      'A killed at committed offset': at.committed,
+      'A killed at committed offset': at,
       'partitions of B after': `[${lastAssignment(second)}]`,
-      'output records': records,
-      missing: `${missing}${missingSample.length ? ` (e.g. ${missingSample.join(', ')})` : ''}`,
-      'duplicated ids (allowed)': `${duplicated} (${extra} extra records)`,
+      'output records': outcome.records,
+      missing: describeMissing(outcome),
+      'duplicated ids (allowed)': describeDuplicated(outcome),
     },
-  )
-} catch (error) {
-  log(`error: ${error?.stack ?? error}`)
-  finish(NAME, [{ ok: false, what: `script error: ${error?.message ?? error}` }], {})
-} finally {
-  await env.cleanup()
-}
+  }
+})
