@@ -24,7 +24,7 @@ const MAIN = pathToFileURL(join(DIST, 'cli', 'main.js')).href
 const cli = (args) => [
   '--input-type=module',
   '-e',
-  `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(process.argv.slice(1))`,
+  `import { run } from ${JSON.stringify(MAIN)}; await run(process.argv.slice(1))`,
   ...args,
 ]
 

@@ -85,6 +85,19 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   }
 }
 
+/**
+ * The process entry point (bin/topicstream.js): runs a command, then ends the process. Every command
+ * has closed what it opened by then; a socket a library reopened behind our back (a Kafka client
+ * reconnecting during shutdown) must not keep a finished process alive, so stray handles get a
+ * moment and then the process exits. The timer itself keeps nothing alive.
+ */
+export async function run(argv: readonly string[]): Promise<void> {
+  process.exitCode = await main(argv)
+  setTimeout(() => process.exit(), STRAY_HANDLE_GRACE_MS).unref()
+}
+
+const STRAY_HANDLE_GRACE_MS = 2000
+
 function defaultIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }
 }
