@@ -10,7 +10,9 @@ import { describeMissing, killHard, log, runFault, settledChecks, sleep, waitFor
  * the label of the `duplicated` ids fact, with its value.
  */
 export function killBridgeThreeTimes({ name, slug, group, flags, started, verify }) {
-  return runFault({ name, slug, group, records: 50_000, rate: 2500 }, async (run) => {
+  // 1,000/s keeps the feed going for 50 s: each kill -9 stalls the group for its 10 s session
+  // timeout, and at a faster feed the whole input is in (and soon committed) before the third kill.
+  return runFault({ name, slug, group, records: 50_000, rate: 1000 }, async (run) => {
     const { total } = run
     const feeder = run.feed(started)
     let bridge = run.startBridge('bridge', flags)
