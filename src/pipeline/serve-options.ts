@@ -23,7 +23,7 @@ export const SERVE_OPTIONS = {
     kind: 'string',
     env: 'TOPICSTREAM_HOST',
     default: '127.0.0.1',
-    description: 'Address to listen on',
+    description: 'Address the REST API (and dashboard) and the gRPC server listen on',
   },
   port: {
     kind: 'integer',
@@ -31,7 +31,7 @@ export const SERVE_OPTIONS = {
     default: 8080,
     min: 0,
     max: 65535,
-    description: 'REST port',
+    description: 'Port of the REST API and the dashboard (0: any free port)',
   },
   grpcPort: {
     kind: 'integer',
@@ -39,7 +39,7 @@ export const SERVE_OPTIONS = {
     default: 50051,
     min: 0,
     max: 65535,
-    description: 'gRPC port',
+    description: 'Port of the gRPC server (0: any free port)',
   },
   grpc: {
     kind: 'boolean',

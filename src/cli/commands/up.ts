@@ -8,35 +8,17 @@ import { cacheHome } from '../../cache-dir.js'
 import type { Options, OptionSpecs } from '../../config.js'
 import type { Progress } from '../../engine/types.js'
 import type { ProducerChoice } from '../../pipeline/producer.js'
+import { SERVE_OPTIONS } from '../../pipeline/serve-options.js'
 import { type Command, type CommandHelp, parseArguments } from '../command.js'
 
 // `--brokers` has no default here: without it, `up` runs its own broker.
 const { brokers: _sharedBrokers, ...bridgeOptions } = BRIDGE_KAFKA_OPTIONS
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 export const UP_OPTIONS = {
-  host: {
-    kind: 'string',
-    env: 'TOPICSTREAM_HOST',
-    default: '127.0.0.1',
-    description: 'Address the REST API, dashboard and gRPC server listen on',
-  },
-  port: {
-    kind: 'integer',
-    env: 'TOPICSTREAM_PORT',
-    default: 8080,
-    min: 0,
-    max: 65535,
-    description: 'Port of the REST API and the dashboard (0: any free port)',
-  },
-  grpcPort: {
-    kind: 'integer',
-    env: 'TOPICSTREAM_GRPC_PORT',
-    default: 50051,
-    min: 0,
-    max: 65535,
-    description: 'Port of the gRPC server (0: any free port)',
-  },
+  // The same listeners as `serve`: one definition of their flags, variables and defaults.
+  host: SERVE_OPTIONS.host,
+  port: SERVE_OPTIONS.port,
+  grpcPort: SERVE_OPTIONS.grpcPort,
   brokers: {
     kind: 'list',
     env: 'KAFKA_BROKERS',
@@ -104,10 +86,8 @@ export const UP_OPTIONS = {
     description: 'X API bearer token: when set, the producer reads the filtered stream instead of a replay',
   },
   logLevel: {
-    kind: 'string',
-    env: 'TOPICSTREAM_LOG_LEVEL',
+    ...SERVE_OPTIONS.logLevel,
     default: 'warn',
-    choices: LOG_LEVELS,
     description: 'Log level of the servers and the bridge (JSON lines on stdout)',
   },
 } as const satisfies OptionSpecs
