@@ -3,11 +3,13 @@
  * and against echo, and prints the ratios (classify throughput / echo throughput). Results are
  * also written as JSON to load-tests/results/. Needs `npm run build`.
  *
- *   node load-tests/run.mjs [--model FILE] [--duration 10] [--connections 100] [--only rest|grpc]
+ *   node load-tests/run.mjs [--model FILE] [--duration 10] [--connections 100] [--rounds 3] [--only rest|grpc]
  *
  * Without --model (or $TOPICSTREAM_MODEL) the 20-class 20 Newsgroups model that `npm start` serves is
  * trained first (from $TOPICSTREAM_20NEWS or ../shared/data), and the REST batch scenario is compared
  * with scikit-learn's batched predict_proba of the same pipeline on the same tweets, in this run.
+ * A calibration run of echo that busy-waits for the engine's own time per tweet shows what that much
+ * CPU work per request costs on the machine, apart from any classification.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -21,6 +23,8 @@ import { REPO_ROOT, loadTweets, parseFlags, tweetsPath } from './tweets.mjs'
 const flags = parseFlags(process.argv.slice(2))
 const duration = Number(flags.duration ?? 10)
 const connections = Number(flags.connections ?? 100)
+const rounds = Number(flags.rounds ?? 3)
+const WARM_UP_SECONDS = 2
 const tweets = await loadTweets(tweetsPath(flags.tweets))
 const scratch = await mkdtemp(join(tmpdir(), 'topicstream-load-'))
 
@@ -40,15 +44,53 @@ try {
     console.log(`${label.padEnd(22)} ${formatResult(result)}`)
     return result
   }
+  // Each comparison runs its scenarios `rounds` times, alternating their order, and keeps each
+  // scenario's median run: the machine is shared, so one slow stretch must not decide a ratio.
+  const alternate = async (scenarios) => {
+    const labels = Object.keys(scenarios)
+    // Unrecorded warm-up, so the first measured run does not pay for the JIT.
+    for (const label of labels) await scenarios[label](WARM_UP_SECONDS)
+    const runs = Object.fromEntries(labels.map((label) => [label, []]))
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? labels : [...labels].reverse()
+      for (const label of order) runs[label].push(await run(label, scenarios[label]))
+    }
+    const medians = {}
+    for (const label of labels) {
+      const sorted = runs[label].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)
+      medians[label] = sorted[Math.floor(sorted.length / 2)]
+    }
+    return medians
+  }
   const ratios = {}
+  const medians = {}
   if (flags.only !== 'grpc') {
+    // Calibration: echo that spins for as long as the engine takes per tweet (measured here, on
+    // the same tweets). How far that alone falls below echo is the price of that much CPU per
+    // request at this load on this machine, whatever the work is.
+    const engineMicros = await engineMicrosPerTweet(model)
+    console.log(
+      `${'engine alone'.padEnd(22)} ${engineMicros.toFixed(2)} µs per tweet (CPU time, in this process)`,
+    )
+    results.push({ label: 'engine alone', microsPerTweet: engineMicros })
+    const busyLabel = `rest single echo+${engineMicros.toFixed(1)}µs`
     const rest = { url: server.rest, connections, duration, tweets }
-    const classify = await run('rest single classify', () => runRest({ ...rest, path: '/v1/classify' }))
-    const echo = await run('rest single echo', () => runRest({ ...rest, path: '/v1/echo' }))
-    ratios['REST classify / echo (single tweet)'] = classify.requestsPerSecond / echo.requestsPerSecond
+    const single = await alternate({
+      'rest single classify': (seconds = duration) =>
+        runRest({ ...rest, duration: seconds, path: '/v1/classify' }),
+      'rest single echo': (seconds = duration) => runRest({ ...rest, duration: seconds, path: '/v1/echo' }),
+      [busyLabel]: (seconds = duration) =>
+        runRest({ ...rest, duration: seconds, path: `/v1/echo?busy_us=${engineMicros.toFixed(2)}` }),
+    })
+    Object.assign(medians, single)
+    const echo = single['rest single echo'].requestsPerSecond
+    ratios['REST classify / echo (single tweet)'] = single['rest single classify'].requestsPerSecond / echo
+    ratios[`REST echo with ${engineMicros.toFixed(1)} µs of busy work / echo`] =
+      single[busyLabel].requestsPerSecond / echo
     const batch = await run('rest batch-100 classify', () =>
       runRest({ ...rest, scenario: 'batch', path: '/v1/classify' }),
     )
+    medians['rest batch-100 classify'] = batch
     if (given === undefined) {
       const sklearn = sklearnBatches()
       console.log(
@@ -61,21 +103,27 @@ try {
   }
   if (flags.only !== 'rest') {
     const grpc = { address: server.grpc, duration, tweets, concurrency: connections }
-    const unary = await run('grpc unary classify', () =>
-      runGrpc({ ...grpc, scenario: 'unary', target: 'classify' }),
-    )
-    const unaryEcho = await run('grpc unary echo', () =>
-      runGrpc({ ...grpc, scenario: 'unary', target: 'echo' }),
-    )
-    ratios['gRPC Classify / Echo (unary)'] = unary.requestsPerSecond / unaryEcho.requestsPerSecond
-    const stream = await run('grpc stream classify', () =>
-      runGrpc({ ...grpc, scenario: 'stream', target: 'classify' }),
-    )
-    const streamEcho = await run('grpc stream echo', () =>
-      runGrpc({ ...grpc, scenario: 'stream', target: 'echo' }),
-    )
-    ratios['gRPC ClassifyStream / EchoStream'] = stream.requestsPerSecond / streamEcho.requestsPerSecond
+    const unary = await alternate({
+      'grpc unary classify': (seconds = duration) =>
+        runGrpc({ ...grpc, duration: seconds, scenario: 'unary', target: 'classify' }),
+      'grpc unary echo': (seconds = duration) =>
+        runGrpc({ ...grpc, duration: seconds, scenario: 'unary', target: 'echo' }),
+    })
+    const stream = await alternate({
+      'grpc stream classify': (seconds = duration) =>
+        runGrpc({ ...grpc, duration: seconds, scenario: 'stream', target: 'classify' }),
+      'grpc stream echo': (seconds = duration) =>
+        runGrpc({ ...grpc, duration: seconds, scenario: 'stream', target: 'echo' }),
+    })
+    Object.assign(medians, unary, stream)
+    ratios['gRPC Classify / Echo (unary)'] =
+      unary['grpc unary classify'].requestsPerSecond / unary['grpc unary echo'].requestsPerSecond
+    ratios['gRPC ClassifyStream / EchoStream'] =
+      stream['grpc stream classify'].requestsPerSecond / stream['grpc stream echo'].requestsPerSecond
   }
+  console.log(`\nmedian runs (of ${rounds}; batch-100 runs once):`)
+  for (const [label, result] of Object.entries(medians))
+    console.log(`${label.padEnd(22)} ${formatResult(result)}`)
   console.log('\nratios (classify throughput / echo throughput):')
   for (const [name, ratio] of Object.entries(ratios)) console.log(`  ${name}: ${ratio.toFixed(3)}`)
 
@@ -84,12 +132,32 @@ try {
   const file = join(outDir, `load-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   await writeFile(
     file,
-    `${JSON.stringify({ node: process.version, duration, connections, results, ratios }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, duration, connections, rounds, results, medians, ratios }, null, 2)}\n`,
   )
   console.log(`\nwrote ${file}`)
 } finally {
   await server?.stop()
   await rm(scratch, { recursive: true, force: true })
+}
+
+/** The engine's CPU time per tweet, one `classify` call each, after a second of warm-up. */
+async function engineMicrosPerTweet(modelFile) {
+  const { loadModel } = await import('../dist/engine/index.js')
+  const classifier = await loadModel(modelFile)
+  const texts = tweets.map((tweet) => tweet.text)
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage()
+    return (user + system) / 1000
+  }
+  const warmUp = cpuMs()
+  while (cpuMs() - warmUp < 1000) for (const text of texts) classifier.classify(text)
+  let calls = 0
+  const start = cpuMs()
+  while (cpuMs() - start < 2000) {
+    for (const text of texts) classifier.classify(text)
+    calls += texts.length
+  }
+  return ((cpuMs() - start) * 1000) / calls
 }
 
 function newsArchive() {

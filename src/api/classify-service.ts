@@ -2,8 +2,7 @@
  * The transport-neutral classify step shared by REST and gRPC: checks the text against the limits,
  * picks the model, classifies and counts the result. Schemas have already checked the types.
  */
-import type { ModelRef, ModelRegistry } from '../engine/model-registry.js'
-import type { Classification } from '../engine/types.js'
+import { type AttributedClassification, type ModelRegistry, attribute } from '../engine/model-registry.js'
 import { TopicstreamError } from '../errors.js'
 import type { ApiConfig } from './api-config.js'
 import type { ApiMetrics } from './metrics.js'
@@ -15,11 +14,7 @@ export interface ClassifyRequestFields {
   readonly model?: string | undefined
 }
 
-export interface ClassifyResult extends Classification {
-  readonly model: ModelRef
-}
-
-export type ClassifyFn = (request: ClassifyRequestFields) => ClassifyResult
+export type ClassifyFn = (request: ClassifyRequestFields) => AttributedClassification
 
 export function createClassify(registry: ModelRegistry, config: ApiConfig, metrics: ApiMetrics): ClassifyFn {
   const checkText: TextCheck = createTextCheck(config.maxTextBytes)
@@ -31,7 +26,7 @@ export function createClassify(registry: ModelRegistry, config: ApiConfig, metri
       explain: request.explain === true,
     })
     metrics.classifications.inc({ model: entry.name, label: classification.label })
-    return { ...classification, model: entry.ref }
+    return attribute(classification, entry.ref)
   }
 }
 
@@ -51,13 +46,22 @@ export function createTextCheck(maxTextBytes: number): TextCheck {
   }
 }
 
-/** What the benchmark echo routes answer: the shape of a classification, without the engine. */
-export const ECHO_RESULT: ClassifyResult = Object.freeze({
-  label: 'echo-0',
-  confidence: 0.98,
-  // Three entries, like a default classification, so both routes serialise about the same bytes.
+/**
+ * What the benchmark echo routes answer: a typical classification of a tweet by the 20 Newsgroups
+ * model, so both routes serialise the same kind of bytes (label lengths, 17-digit probabilities,
+ * a 16-hex version), only without the engine.
+ */
+export const ECHO_RESULT: AttributedClassification = Object.freeze({
+  label: 'comp.sys.mac.hardware',
+  confidence: 0.17919674117330148,
   top_k: Object.freeze(
-    [0.98, 0.015, 0.005].map((probability, i) => Object.freeze({ label: `echo-${i}`, probability })),
+    (
+      [
+        ['comp.sys.mac.hardware', 0.17919674117330148],
+        ['comp.os.ms-windows.misc', 0.1032867584183111],
+        ['comp.sys.ibm.pc.hardware', 0.07880707294956162],
+      ] as const
+    ).map(([label, probability]) => Object.freeze({ label, probability })),
   ),
-  model: Object.freeze({ name: 'echo', version: '0' }),
+  model: Object.freeze({ name: 'echo', version: '3515d50d08afee9a' }),
 })

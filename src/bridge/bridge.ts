@@ -9,6 +9,7 @@
 import { hostname } from 'node:os'
 import { Registry } from 'prom-client'
 import { TopicstreamError, toTopicstreamError } from '../errors.js'
+import type { ModelRef } from '../engine/model-registry.js'
 import type { Classification } from '../engine/types.js'
 import { deadLetter } from './dead-letter.js'
 import { atLeastOnceDelivery, exactlyOnceDelivery } from './delivery.js'
@@ -28,9 +29,7 @@ import type { BridgeMetrics } from './metrics.js'
 import { DEFAULT_MAX_TEXT_BYTES, buildResult, decodeRecord } from './records.js'
 
 /** What `classify` returns: the engine's Classification, optionally naming the model that made it. */
-export type BridgeClassification = Classification & {
-  readonly model?: { readonly name: string; readonly version: string }
-}
+export type BridgeClassification = Classification & { readonly model?: ModelRef }
 
 export interface BridgeLimits {
   /** Texts larger than this (UTF-8 bytes) go to the dead-letter topic. */

@@ -124,14 +124,10 @@ export class TextClassifier {
       const c = order[i] as number
       topK[i] = { label: classes[c] as string, probability: Math.exp((jll[c] as number) - logTotal) }
     }
-    const winner = topK[0] as LabelProbability
-    const result = { label: winner.label, confidence: winner.probability, top_k: topK }
-    if (options?.explain !== true) return result
+    const { label, probability: confidence } = topK[0] as LabelProbability
+    if (options?.explain !== true) return { label, confidence, top_k: topK }
     const explainTerms = clampCount(options.explainTerms, DEFAULT_EXPLAIN_TERMS, Number.MAX_SAFE_INTEGER)
-    return {
-      ...result,
-      explanation: this.#explain(order[0] as number, explainTerms),
-    }
+    return { label, confidence, top_k: topK, explanation: this.#explain(order[0] as number, explainTerms) }
   }
 
   /** `predict_proba` for one text, in `classes` order (a fresh array). */
@@ -225,15 +221,16 @@ export class TextClassifier {
     const weights = this.#weights
     const jll = this.#jll
     const classes = jll.length
-    jll.fill(0)
-    for (let k = 0; k < n; k++) {
-      const x = values[k] as number
-      const base = (ids[k] as number) * classes
-      for (let c = 0; c < classes; c++) jll[c] = (jll[c] as number) + x * (weights[base + c] as number)
-    }
-    if (this.#usePrior) {
-      const prior = this.#classLogPrior
-      for (let c = 0; c < classes; c++) jll[c] = (jll[c] as number) + (prior[c] as number)
+    const usePrior = this.#usePrior
+    const prior = this.#classLogPrior
+    // Per class, the products are added in term order from 0, then the prior: the same additions,
+    // in the same order, as scipy's CSR × dense product, so the sums match bit for bit. Class-outer
+    // keeps each sum in a register (a text has few terms, so their rows stay in cache).
+    for (let c = 0; c < classes; c++) {
+      let sum = 0
+      for (let k = 0; k < n; k++)
+        sum += (values[k] as number) * (weights[(ids[k] as number) * classes + c] as number)
+      jll[c] = usePrior ? sum + (prior[c] as number) : sum
     }
     // scikit-learn's _logsumexp: the maxima are taken out of the sum for precision.
     let max = -Infinity

@@ -24,10 +24,9 @@ export class SparseVectorizer {
   private readonly sublinearTf: boolean
   private readonly l2: boolean
   private readonly spans = new TokenSpans()
-  // `[stamp, count]` per term, side by side (one cache line per term). A count is valid only when
-  // its stamp equals the current generation, so nothing V-sized is cleared between texts.
-  private readonly tally: Int32Array
-  private generation = 0
+  // Every vocabulary hit of the text, repeats included; sorted, its runs are the term counts. A text
+  // has few terms, so this beats a vocabulary-sized count table, whose random reads miss the cache.
+  private hits = new Int32Array(64)
 
   constructor(index: TermIndex, idf: Float64Array, params: VectorizerParams) {
     this.index = index
@@ -37,19 +36,12 @@ export class SparseVectorizer {
     this.useIdf = params.useIdf
     this.sublinearTf = params.sublinearTf
     this.l2 = params.norm === 'l2'
-    this.tally = new Int32Array(index.size * 2)
     this.ids = new Int32Array(64)
     this.values = new Float64Array(64)
   }
 
   /** Fills `ids`/`values` for `text`; returns the number of distinct vocabulary terms. */
   transform(text: string): number {
-    if (this.generation === 0x7fffffff) {
-      this.tally.fill(0)
-      this.generation = 0
-    }
-    const generation = ++this.generation
-    this.count = 0
     const spans = this.spans
     const lowered = scanText(text, spans)
     const tokens = spans.count
@@ -57,10 +49,14 @@ export class SparseVectorizer {
     const ends = spans.ends
     const hashes = spans.hashes
     const index = this.index
+    // At most one hit per unigram and per bigram.
+    if (this.hits.length < 2 * tokens) this.grow(2 * tokens)
+    const hits = this.hits
+    let found = 0
     if (this.unigrams) {
       for (let k = 0; k < tokens; k++) {
         const term = index.lookupSpan(lowered, starts[k] as number, ends[k] as number, hashes[k] as number)
-        if (term >= 0) this.add(term, generation)
+        if (term >= 0) hits[found++] = term
       }
     }
     if (this.bigrams) {
@@ -71,68 +67,61 @@ export class SparseVectorizer {
         let hash = Math.imul((hashes[k] as number) ^ 0x20, FNV_PRIME)
         for (let i = b0; i < b1; i++) hash = Math.imul(hash ^ lowered.charCodeAt(i), FNV_PRIME)
         const term = index.lookupPair(lowered, starts[k] as number, ends[k] as number, b0, b1, hash)
-        if (term >= 0) this.add(term, generation)
+        if (term >= 0) hits[found++] = term
       }
     }
-    this.weigh()
+    sortIds(hits, found)
+    this.count = this.weigh(hits, found)
     return this.count
   }
 
-  /** Raw term count of id `term` in the last text (0 when absent). */
-  termFrequency(term: number): number {
-    return this.tally[2 * term] === this.generation ? (this.tally[2 * term + 1] as number) : 0
-  }
-
-  private add(term: number, generation: number): void {
-    const tally = this.tally
-    if (tally[2 * term] === generation) {
-      tally[2 * term + 1]++
-      return
-    }
-    tally[2 * term] = generation
-    tally[2 * term + 1] = 1
-    if (this.count === this.ids.length) this.growRow()
-    this.ids[this.count++] = term
-  }
-
-  private weigh(): void {
-    const n = this.count
+  /** Turns the sorted hits into distinct ids and their tf-idf values; returns how many. */
+  private weigh(hits: Int32Array, found: number): number {
     const ids = this.ids
-    if (n > 1) {
-      // Short rows (tweets) are the common case: insertion sort beats TypedArray#sort there.
-      if (n <= 32) {
-        for (let i = 1; i < n; i++) {
-          const id = ids[i] as number
-          let j = i - 1
-          while (j >= 0 && (ids[j] as number) > id) {
-            ids[j + 1] = ids[j] as number
-            j--
-          }
-          ids[j + 1] = id
-        }
-      } else ids.subarray(0, n).sort()
-    }
     const values = this.values
+    let n = 0
     let squares = 0
-    for (let k = 0; k < n; k++) {
-      const term = ids[k] as number
-      let value = this.tally[2 * term + 1] as number
+    for (let k = 0; k < found;) {
+      const term = hits[k] as number
+      let run = k + 1
+      while (run < found && hits[run] === term) run++
+      let value = run - k
+      k = run
       if (this.sublinearTf) value = Math.log(value) + 1
       if (this.useIdf) value *= this.idf[term] as number
-      values[k] = value
+      ids[n] = term
+      values[n++] = value
       squares += value * value
     }
     if (this.l2 && squares !== 0) {
       const norm = Math.sqrt(squares)
       for (let k = 0; k < n; k++) values[k] = (values[k] as number) / norm
     }
+    return n
   }
 
-  private growRow(): void {
-    const ids = new Int32Array(this.ids.length * 2)
-    const values = new Float64Array(this.ids.length * 2)
-    ids.set(this.ids)
-    this.ids = ids
-    this.values = values
+  private grow(size: number): void {
+    let capacity = this.hits.length
+    while (capacity < size) capacity *= 2
+    this.hits = new Int32Array(capacity)
+    this.ids = new Int32Array(capacity)
+    this.values = new Float64Array(capacity)
+  }
+}
+
+/** Ascending, in place. Short runs (tweets) are the common case: insertion sort beats TypedArray#sort there. */
+function sortIds(ids: Int32Array, n: number): void {
+  if (n > 32) {
+    ids.subarray(0, n).sort()
+    return
+  }
+  for (let i = 1; i < n; i++) {
+    const id = ids[i] as number
+    let j = i - 1
+    while (j >= 0 && (ids[j] as number) > id) {
+      ids[j + 1] = ids[j] as number
+      j--
+    }
+    ids[j + 1] = id
   }
 }

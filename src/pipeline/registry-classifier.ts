@@ -4,7 +4,7 @@
  */
 import type { DashboardStats } from '../api/dashboard/types.js'
 import type { BridgeClassification } from '../bridge/bridge.js'
-import type { ModelRegistry } from '../engine/model-registry.js'
+import { type ModelRegistry, attribute } from '../engine/model-registry.js'
 import type { ClassifyOptions } from '../engine/types.js'
 
 /** With `stats`, the engine time per record goes to the dashboard, measured where the model runs. */
@@ -17,7 +17,7 @@ export function registryClassifier(
   if (stats === undefined) {
     return (text) => {
       const entry = registry.entry()
-      return { ...entry.model.classify(text, options), model: entry.ref }
+      return attribute(entry.model.classify(text, options), entry.ref)
     }
   }
   return (text) => {
@@ -25,6 +25,6 @@ export function registryClassifier(
     const started = performance.now()
     const classification = entry.model.classify(text, options)
     stats.classifyLatency(performance.now() - started)
-    return { ...classification, model: entry.ref }
+    return attribute(classification, entry.ref)
   }
 }

@@ -17,6 +17,7 @@ import {
 import { loadSync } from '@grpc/proto-loader'
 import { protoPath as healthProtoPath } from 'grpc-health-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { ECHO_RESULT } from '../../src/api/classify-service.js'
 import { EchoClient } from '../../src/api/grpc/generated/topicstream/bench/v1/echo.js'
 import {
   ClassifierClient,
@@ -371,6 +372,7 @@ describe('API keys and the benchmark service', () => {
         error ? reject(error) : resolve(value),
       ),
     )
-    expect(response.model).toEqual({ name: 'echo', version: '0' })
+    expect(response.model).toEqual(ECHO_RESULT.model)
+    expect(response.top_k).toEqual(ECHO_RESULT.top_k)
   })
 })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/api/app.js'
+import { ECHO_RESULT } from '../../src/api/classify-service.js'
 import type { BuildAppOptions } from '../../src/api/app.js'
 import { createMetrics } from '../../src/api/metrics.js'
 import { ModelRegistry } from '../../src/engine/model-registry.js'
@@ -363,7 +364,12 @@ describe('docs and benchmark routes', () => {
     const bench = await app({ config: { benchmarkRoutes: true } })
     const echo = await post(bench, '/v1/echo', { text: 'hi' })
     expect(echo.status).toBe(200)
-    expect(echo.body.model).toEqual({ name: 'echo', version: '0' })
+    expect(echo.body).toEqual(ECHO_RESULT)
+    // busy_us only spends time; the answer is the same, and a nonsense value is ignored.
+    for (const busy of ['50', 'lots']) {
+      const busyEcho = await post(bench, `/v1/echo?busy_us=${busy}`, { text: 'hi' })
+      expect([busyEcho.status, busyEcho.body]).toEqual([200, ECHO_RESULT])
+    }
     expect((await post(bench, '/v1/echo', { text: 1 })).body.error.code).toBe('ERR_TEXT_INVALID')
     expect((await post(bench, '/v1/echo', { text: 'hi', extra: 1 })).body.error.code).toBe(
       'ERR_REQUEST_INVALID',

@@ -1,6 +1,6 @@
 /** Conversions between the engine/registry shapes and the generated protobuf messages. */
-import type { ModelEntry } from '../../engine/model-registry.js'
-import type { ClassifyRequestFields, ClassifyResult } from '../classify-service.js'
+import type { AttributedClassification, ModelEntry } from '../../engine/model-registry.js'
+import type { ClassifyRequestFields } from '../classify-service.js'
 import type { ClassifyResponse, ModelInfo } from './generated/topicstream/v1/classifier.js'
 import { TopicstreamError } from '../../errors.js'
 import { MAX_TOP_K } from '../schemas.js'
@@ -29,7 +29,7 @@ export function fromProtoRequest(request: ProtoClassifyFields): ClassifyRequestF
 // Shared by every response without an explanation (the encoder only reads it).
 const NO_EXPLANATION: ClassifyResponse['explanation'] = []
 
-export function toProtoResponse(result: ClassifyResult): ClassifyResponse {
+export function toProtoResponse(result: AttributedClassification): ClassifyResponse {
   return {
     label: result.label,
     confidence: result.confidence,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { ModelRegistry } from '../../engine/model-registry.js'
+import type { AttributedClassification, ModelRegistry } from '../../engine/model-registry.js'
 import type { ApiConfig } from '../api-config.js'
-import { type ClassifyRequestFields, type ClassifyResult, createClassify } from '../classify-service.js'
+import { type ClassifyRequestFields, createClassify } from '../classify-service.js'
 import type { ApiMetrics } from '../metrics.js'
 import { API_KEY_SECURITY, batchBodySchema, classifyBodySchema, errorResponses } from '../schemas.js'
 
@@ -54,7 +54,7 @@ export const classifyRoutes: FastifyPluginAsync<ClassifyRoutesOptions> = async (
     },
     async (request) => {
       const { texts, top_k, explain, model } = request.body
-      const results: ClassifyResult[] = new Array(texts.length)
+      const results: AttributedClassification[] = new Array(texts.length)
       // A bad text fails the whole batch (its index in the message), so results never have holes.
       for (let i = 0; i < texts.length; i++) {
         try {

@@ -1,6 +1,9 @@
 /**
  * Benchmark-only route: the same body schema and limits as /v1/classify, minus the engine, so load
  * tests can tell transport cost from classification cost. Registered only when benchmark routes are on.
+ *
+ * `?busy_us=N` spins for N microseconds before answering: load tests use it to see what the same
+ * amount of CPU work as the engine's costs a request, with no classification involved.
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiConfig } from '../api-config.js'
@@ -14,7 +17,8 @@ import { classifyBodySchema, errorResponses } from '../schemas.js'
 
 export const echoRoutes: FastifyPluginAsync<{ readonly config: ApiConfig }> = async (app, { config }) => {
   const checkText: TextCheck = createTextCheck(config.maxTextBytes)
-  app.post<{ Body: ClassifyRequestFields }>(
+  // No querystring schema, so plain echo does exactly the work classify does around the engine.
+  app.post<{ Body: ClassifyRequestFields; Querystring: { readonly busy_us?: string } }>(
     '/echo',
     {
       schema: {
@@ -25,7 +29,14 @@ export const echoRoutes: FastifyPluginAsync<{ readonly config: ApiConfig }> = as
     },
     async (request) => {
       checkText(request.body.text)
+      const busy = Number(request.query.busy_us)
+      if (busy > 0) spin(Math.min(busy, 1000))
       return ECHO_RESULT
     },
   )
+}
+
+function spin(microseconds: number): void {
+  const until = performance.now() + microseconds / 1000
+  while (performance.now() < until);
 }
