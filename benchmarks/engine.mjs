@@ -19,6 +19,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadDataset, loadModel, saveModel, trainClassifier } from '../dist/engine/index.js'
+// CPU time, as the Python side measures its own: the ratios hold on a busy machine.
+import { classifyRate, cpuMs } from './classify-rate.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const data = (env, file) => process.env[env] ?? resolve(root, '../shared/data', file)
@@ -32,11 +34,6 @@ const python = execFileSync('bash', [join(root, 'scripts/python/setup-venv.sh')]
   .split('\n')
   .pop()
 const work = mkdtempSync(join(tmpdir(), 'topicstream-bench-'))
-// CPU time of this process, as the Python side measures its own: the ratios hold on a busy machine.
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage()
-  return (user + system) / 1000
-}
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const fmt = (n, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
@@ -84,18 +81,9 @@ try {
     ),
   )
 
-  // Single tweets, one call each, as a server handles them. A second of warm-up first, so the JIT
-  // has compiled the hot path and the model's pages are resident (scikit-learn gets a warm-up call).
+  // Single tweets, one call each, as a server handles them (scikit-learn gets a warm-up call too).
   const loaded = await loadModel(modelFile)
-  const warmUp = cpuMs()
-  while (cpuMs() - warmUp < 1000) for (const text of tweets) loaded.classify(text)
-  let calls = 0
-  const start = cpuMs()
-  while (cpuMs() - start < 3000) {
-    for (const text of tweets) loaded.classify(text)
-    calls += tweets.length
-  }
-  const tweetsPerSecond = calls / ((cpuMs() - start) / 1000)
+  const tweetsPerSecond = classifyRate(loaded, tweets)
 
   // Whole processes: `topicstream classify` vs a Python process with the pickled pipeline, same JSONL.
   const jsonl = join(work, 'tweets.jsonl')

@@ -140,24 +140,16 @@ try {
   await rm(scratch, { recursive: true, force: true })
 }
 
-/** The engine's CPU time per tweet, one `classify` call each, after a second of warm-up. */
+/** The engine's CPU time per tweet, one `classify` call each, on the load test's tweets. */
 async function engineMicrosPerTweet(modelFile) {
   const { loadModel } = await import('../dist/engine/index.js')
-  const classifier = await loadModel(modelFile)
-  const texts = tweets.map((tweet) => tweet.text)
-  const cpuMs = () => {
-    const { user, system } = process.cpuUsage()
-    return (user + system) / 1000
-  }
-  const warmUp = cpuMs()
-  while (cpuMs() - warmUp < 1000) for (const text of texts) classifier.classify(text)
-  let calls = 0
-  const start = cpuMs()
-  while (cpuMs() - start < 2000) {
-    for (const text of texts) classifier.classify(text)
-    calls += texts.length
-  }
-  return ((cpuMs() - start) * 1000) / calls
+  const { classifyRate } = await import('../benchmarks/classify-rate.mjs')
+  const rate = classifyRate(
+    await loadModel(modelFile),
+    tweets.map((tweet) => tweet.text),
+    2000,
+  )
+  return 1e6 / rate
 }
 
 function newsArchive() {

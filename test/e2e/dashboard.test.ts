@@ -1,8 +1,9 @@
 /**
  * The dashboard in a real browser, on a real pipeline: the run's Kafka broker, a small model
  * trained here, the servers with the bridge and the dashboard, and the 20 Newsgroups test-split
- * producer. Headless Chromium comes from the system (Debian's `chromium` package), never from a
- * download; without it the test is skipped locally and fails in CI.
+ * producer; then its classify box on a server that requires API keys. Headless Chromium comes from
+ * the system (Debian's `chromium` package), never from a download; without it the tests are
+ * skipped locally and fail in CI.
  *
  * `TOPICSTREAM_UPDATE_SCREENSHOT=1` also writes the README's docs/dashboard.png.
  */
@@ -12,11 +13,16 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { BrowserContext, Page } from 'playwright-core'
+import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/api/app.js'
+import { dashboardPlugin } from '../../src/api/dashboard/plugin.js'
+import { createRollingStats } from '../../src/api/dashboard/rolling-stats.js'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
 import { loadDataset, saveModel, trainClassifier } from '../../src/engine/index.js'
 import { startPipeline } from '../../src/pipeline/pipeline.js'
 import type { Pipeline } from '../../src/pipeline/pipeline.js'
+import { tinyRegistry } from '../api/helpers.js'
 import { kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -32,6 +38,17 @@ const CHROMIUM_ARGS = [
 ]
 const hasChromium = existsSync(CHROMIUM)
 const ARCHIVE = process.env.TOPICSTREAM_20NEWS ?? resolve('../shared/data/20news-bydate.tar.gz')
+
+/** Headless Chromium with its profile in `work`. */
+async function openBrowser(work: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(join(work, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport: { width: 1440, height: 960 },
+  })
+  return { context, page: context.pages()[0] ?? (await context.newPage()) }
+}
 
 if (!hasChromium) {
   const why = `${CHROMIUM} is missing (apt-get install chromium)`
@@ -87,13 +104,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       { step: () => {} },
     )
 
-    context = await chromium.launchPersistentContext(join(work, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1440, height: 960 },
-    })
-    page = context.pages()[0] ?? (await context.newPage())
+    ;({ context, page } = await openBrowser(work))
   })
 
   afterAll(async () => {
@@ -169,4 +180,62 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     }
     expect(errors).toEqual([])
   }, 120_000)
+})
+
+describe.skipIf(!hasChromium)('dashboard classify box on a server with API keys', () => {
+  const KEY = 'dashboard-test-key'
+  let work: string
+  let app: FastifyInstance
+  let context: BrowserContext
+  let page: Page
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'topicstream-dashboard-keys-'))
+    app = await buildApp({
+      registry: tinyRegistry(),
+      config: { apiKeys: [KEY] },
+      plugins: [
+        (server) =>
+          server.register(dashboardPlugin, {
+            feed: { subscribe: () => () => {} },
+            stats: createRollingStats(),
+          }),
+      ],
+    })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    ;({ context, page } = await openBrowser(work))
+  })
+
+  afterAll(async () => {
+    await context?.close()
+    await app?.close()
+    if (work) await rm(work, { recursive: true, force: true })
+  })
+
+  it('asks for the key after a 401, shows a refused key, and classifies with the right one', async () => {
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    const address = app.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    await page.goto(`http://127.0.0.1:${port}/`)
+    expect(await page.locator('#classify-key').isVisible()).toBe(false)
+
+    await page.fill('#classify-text', 'the striker scored a late goal and the team won the match')
+    await page.click('#classify-button')
+    await expect.poll(() => page.locator('#classify-error').textContent()).toContain('needs an API key')
+    expect(await page.locator('#classify-key').isVisible()).toBe(true)
+
+    await page.fill('#classify-key', 'not-the-key')
+    await page.click('#classify-button')
+    await expect
+      .poll(() => page.locator('#classify-error').textContent())
+      .toContain('A valid API key is required')
+
+    await page.fill('#classify-key', KEY)
+    await page.click('#classify-button')
+    await page.locator('#topk li').first().waitFor()
+    expect(await page.locator('#topk li .name').first().textContent()).toBe('sports')
+    expect(await page.locator('#classify-error').textContent()).toBe('')
+    expect(errors).toEqual([])
+  }, 60_000)
 })

@@ -296,14 +296,24 @@ async function classify(event) {
     return
   }
   button.disabled = true
+  const keyField = $('classify-key')
+  const key = keyField.value.trim()
+  const headers = { 'content-type': 'application/json' }
+  if (key !== '') headers.authorization = `Bearer ${key}`
   try {
     const response = await fetch('/v1/classify', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify({ text, top_k: 5, explain: true }),
     })
     const body = await response.json()
-    if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`)
+    // A server with API keys: ask for one here rather than failing on every try.
+    if (response.status === 401) {
+      keyField.hidden = false
+      keyField.focus()
+      if (key === '') throw new Error('this server needs an API key; enter it and classify again')
+    }
+    if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`)
     renderResult(text, body)
   } catch (failure) {
     error.textContent = `Could not classify: ${failure.message}`
