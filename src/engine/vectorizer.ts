@@ -8,6 +8,10 @@ import { TokenSpans, scanText } from './tokenizer.js'
 
 type VectorizerParams = Pick<TrainingParams, 'ngramRange' | 'useIdf' | 'sublinearTf' | 'norm'>
 
+const MIN_CAPACITY = 64
+/** Row buffers up to this size are kept between texts; larger ones only while a text needs them. */
+const KEPT_CAPACITY = 1 << 14
+
 export class SparseVectorizer {
   /** Term ids present in the last text, ascending (scipy's CSR order, so sums match). */
   ids: Int32Array
@@ -24,9 +28,10 @@ export class SparseVectorizer {
   private readonly sublinearTf: boolean
   private readonly l2: boolean
   private readonly spans = new TokenSpans()
-  // Every vocabulary hit of the text, repeats included; sorted, its runs are the term counts. A text
-  // has few terms, so this beats a vocabulary-sized count table, whose random reads miss the cache.
-  private hits = new Int32Array(64)
+  // Every vocabulary hit of the text, repeats included; sorted, its runs are the term counts. Unlike
+  // a vocabulary-sized count table (1 MB per 20 Newsgroups model, 9 MB with bigrams) it grows with
+  // the text, and measured as fast on tweets.
+  private hits = new Int32Array(MIN_CAPACITY)
 
   constructor(index: TermIndex, idf: Float64Array, params: VectorizerParams) {
     this.index = index
@@ -36,8 +41,8 @@ export class SparseVectorizer {
     this.useIdf = params.useIdf
     this.sublinearTf = params.sublinearTf
     this.l2 = params.norm === 'l2'
-    this.ids = new Int32Array(64)
-    this.values = new Float64Array(64)
+    this.ids = new Int32Array(MIN_CAPACITY)
+    this.values = new Float64Array(MIN_CAPACITY)
   }
 
   /** Fills `ids`/`values` for `text`; returns the number of distinct vocabulary terms. */
@@ -49,8 +54,11 @@ export class SparseVectorizer {
     const ends = spans.ends
     const hashes = spans.hashes
     const index = this.index
-    // At most one hit per unigram and per bigram.
-    if (this.hits.length < 2 * tokens) this.grow(2 * tokens)
+    // At most one hit per unigram and per bigram. Buffers grown for a huge text are given back at
+    // the next ordinary one.
+    const needed = 2 * tokens
+    const capacity = this.hits.length
+    if (needed > capacity || (capacity > KEPT_CAPACITY && needed <= KEPT_CAPACITY)) this.resize(needed)
     const hits = this.hits
     let found = 0
     if (this.unigrams) {
@@ -100,8 +108,8 @@ export class SparseVectorizer {
     return n
   }
 
-  private grow(size: number): void {
-    let capacity = this.hits.length
+  private resize(size: number): void {
+    let capacity = MIN_CAPACITY
     while (capacity < size) capacity *= 2
     this.hits = new Int32Array(capacity)
     this.ids = new Int32Array(capacity)

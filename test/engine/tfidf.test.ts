@@ -43,6 +43,18 @@ describe('tf-idf', () => {
     expect(Array.from(model.transform('the THE cat zebra').values)).toEqual([1, 2])
   })
 
+  it('counts repeated terms in texts of any length, before and after a very long one', () => {
+    const model = trainClassifier(corpus, { useIdf: false, norm: 'none' }, SOURCE)
+    const counts = (text: string): Record<string, number> => {
+      const row = model.transform(text)
+      return Object.fromEntries(row.terms.map((term, i) => [term, row.values[i] as number]))
+    }
+    expect(counts('mat the cat the')).toEqual({ cat: 1, mat: 1, the: 2 })
+    // 100,000 tokens: far beyond the row buffers kept between texts.
+    expect(counts('the cat zebra sat the '.repeat(20_000))).toEqual({ cat: 20_000, sat: 20_000, the: 40_000 })
+    expect(counts('dog on the mat dog')).toEqual({ dog: 2, mat: 1, on: 1, the: 1 })
+  })
+
   it('answers an empty text from the class priors', () => {
     const model = trainClassifier(corpus, {}, SOURCE)
     expect(model.classes).toEqual(['other', 'pets'])
