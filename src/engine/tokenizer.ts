@@ -72,6 +72,9 @@ export function lowerLikePython(text: string): string {
     .join('')
 }
 
+/** Span buffers up to this many tokens are kept between texts; larger ones only while a text needs them. */
+const KEPT_TOKENS = 1 << 14
+
 /**
  * Token boundaries in an already lowercased text, as UTF-16 offsets `[starts[i], ends[i])`.
  * One instance is reused across calls; its buffers grow as needed.
@@ -91,6 +94,12 @@ export class TokenSpans {
     // are resolved on the rare non-word path): measured ~1.6× faster than field updates per unit.
     const table = BMP_WORD
     const length = lowered.length
+    // A text has fewer tokens than units; buffers grown for a huge text go at the next ordinary one.
+    if (this.starts.length > KEPT_TOKENS && length <= KEPT_TOKENS) {
+      this.starts = new Int32Array(64)
+      this.ends = new Int32Array(64)
+      this.hashes = new Int32Array(64)
+    }
     let count = 0
     let start = -1
     let codePoints = 0
