@@ -354,15 +354,18 @@ function toKafkaLevel(level: KafkaLogLevel): KafkaJsLevel {
   }
 }
 
-function forwardLogs(logger: KafkaLogger | undefined): (entry: LogEntry) => void {
+/** kafkajs log entries → the logger's levels. Exported for tests. */
+export function forwardLogs(logger: KafkaLogger | undefined): (entry: LogEntry) => void {
   if (logger === undefined) return () => {}
   return ({ namespace, level, log }) => {
     const { message, timestamp: _timestamp, ...extra } = log
     const fields = { kafka: namespace, ...extra }
     // A failed response is logged by the connection and then retried or thrown by the layer above (and
     // translated there), so on its own it is a warning: the first requests after a broker start get
-    // "coordinator not available" as a matter of course.
-    if (level === KafkaJsLevel.ERROR && namespace !== 'Connection') logger.error(fields, message)
+    // "coordinator not available" as a matter of course. So is a failure kafkajs says it will retry
+    // (`retryCount`): if the retries run out, the caller gets the error and reports it.
+    const retrying = 'retryCount' in extra
+    if (level === KafkaJsLevel.ERROR && namespace !== 'Connection' && !retrying) logger.error(fields, message)
     else if (level <= KafkaJsLevel.WARN) logger.warn(fields, message)
     else if (level === KafkaJsLevel.INFO) logger.info(fields, message)
     else logger.debug(fields, message)

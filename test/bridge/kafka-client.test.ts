@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
-import { createKafkaClient, sliceBySize, translateKafkaError } from '../../src/bridge/kafka-client.js'
+import {
+  createKafkaClient,
+  forwardLogs,
+  sliceBySize,
+  translateKafkaError,
+} from '../../src/bridge/kafka-client.js'
 import type { KafkaLogger } from '../../src/bridge/kafka-client.js'
 import { TopicstreamError } from '../../src/errors.js'
 import { freePorts } from '../setup/kafka.js'
@@ -45,6 +50,37 @@ describe('kafka-client errors', () => {
     })
     const ours = new TopicstreamError('ERR_TEXT_INVALID', 'kept')
     expect(translateKafkaError(ours, 'ERR_KAFKA_PRODUCE_FAILED')).toBe(ours)
+  })
+
+  test('kafkajs errors it will retry, and failed responses, are logged as warnings', () => {
+    const seen: string[] = []
+    const at =
+      (level: string) =>
+      (_fields: object, message?: string): void => {
+        seen.push(`${level}: ${message}`)
+      }
+    const forward = forwardLogs({
+      error: at('error'),
+      warn: at('warn'),
+      info: at('info'),
+      debug: at('debug'),
+    })
+    type Entry = Parameters<typeof forward>[0]
+    // kafkajs levels: 1 error, 2 warn, 4 info, 5 debug.
+    const entry = (namespace: string, level: number, extra: object = {}): Entry =>
+      ({ namespace, level, label: '', log: { timestamp: '', message: namespace, ...extra } }) as Entry
+    forward(entry('BrokerPool', 1, { retryCount: 2, retryTime: 1414 }))
+    forward(entry('Connection', 1))
+    forward(entry('Producer', 1))
+    forward(entry('Consumer', 2))
+    forward(entry('Runner', 4))
+    expect(seen).toEqual([
+      'warn: BrokerPool',
+      'warn: Connection',
+      'error: Producer',
+      'warn: Consumer',
+      'info: Runner',
+    ])
   })
 
   test('the client needs at least one broker', () => {
