@@ -153,14 +153,12 @@ export function createBridge(options: BridgeOptions): Bridge {
           deadCodes.push(failure.code)
           continue
         }
-        const { model, ...result } = classification
-        const value = buildResult(decoded.input, result, {
+        const value = buildResult(decoded.input, classification, {
           topic,
           partition,
           offset: record.offset,
           timestamp: record.timestamp,
           classifiedAt,
-          ...(model ? { model } : {}),
         })
         results.push({ key: record.key, value: JSON.stringify(value) })
       }

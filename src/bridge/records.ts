@@ -6,6 +6,7 @@
  * starts with `{`, so a tweet that happens to be a bare number or quoted string stays text.
  */
 import type { ErrorCode } from '../errors.js'
+import type { ModelRef } from '../engine/model-registry.js'
 import type { Classification } from '../engine/types.js'
 import { decodeStrictUtf8 } from '../utf8.js'
 import type { IncomingRecord } from './kafka-client.js'
@@ -46,7 +47,8 @@ export function decodeRecord(
   position: RecordPosition,
   maxTextBytes: number,
 ): DecodedRecord {
-  const fallbackId =
+  // The record's key, else its position: for raw text and JSON without an id (not needed otherwise).
+  const fallbackId = (): string =>
     record.key !== null && record.key.length > 0
       ? record.key.toString('utf8')
       : `${position.topic}:${position.partition}:${record.offset}`
@@ -59,7 +61,7 @@ export function decodeRecord(
   if (decoded === undefined) return reject('ERR_TEXT_NOT_UTF8', 'The record value is not valid UTF-8')
   if (firstNonSpace(value) !== OPEN_BRACE) {
     if (value.length > maxTextBytes) return tooLarge(value.length, maxTextBytes)
-    return { ok: true, input: { id: fallbackId, text: decoded } }
+    return { ok: true, input: { id: fallbackId(), text: decoded } }
   }
   let parsed: unknown
   try {
@@ -79,7 +81,7 @@ export function decodeRecord(
   if (typeof text !== 'string') return reject('ERR_TEXT_INVALID', '"text" must be a string')
   const textBytes = Buffer.byteLength(text, 'utf8')
   if (textBytes > maxTextBytes) return tooLarge(textBytes, maxTextBytes)
-  const id = scalar(fields.id) ?? fallbackId
+  const id = scalar(fields.id) ?? fallbackId()
   return {
     ok: true,
     input: {
@@ -101,11 +103,14 @@ export interface ResultContext {
   /** The input record's Kafka timestamp (ms since the epoch, string). */
   readonly timestamp: string
   readonly classifiedAt: string
-  readonly model?: { readonly name: string; readonly version: string }
 }
 
-/** The output value: the engine's Classification plus the envelope fields. */
-export function buildResult(input: InputRecord, classification: Classification, context: ResultContext) {
+/** The output value: the engine's Classification (and the model that made it, when named) plus the envelope fields. */
+export function buildResult(
+  input: InputRecord,
+  classification: Classification & { readonly model?: ModelRef },
+  context: ResultContext,
+) {
   return {
     id: input.id,
     text: input.text,
@@ -113,7 +118,7 @@ export function buildResult(input: InputRecord, classification: Classification, 
     confidence: classification.confidence,
     top_k: classification.top_k,
     ...(classification.explanation ? { explanation: classification.explanation } : {}),
-    ...(context.model ? { model: context.model } : {}),
+    ...(classification.model ? { model: classification.model } : {}),
     ...(input.label === undefined ? {} : { label_true: input.label }),
     ...(input.createdAt === undefined ? {} : { created_at: input.createdAt }),
     produced_at: new Date(Number(context.timestamp)).toISOString(),

@@ -132,10 +132,6 @@ export class ModelRegistry {
     return entry as MutableEntry & { model: TextClassifier; ref: ModelRef }
   }
 
-  has(name: string): boolean {
-    return this.#entries.has(name)
-  }
-
   list(): ModelEntry[] {
     return [...this.#entries.values()].map(snapshot)
   }

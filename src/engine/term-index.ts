@@ -13,12 +13,6 @@
 export const FNV_OFFSET = 0x811c9dc5
 export const FNV_PRIME = 0x01000193
 
-export function hashString(text: string): number {
-  let hash = FNV_OFFSET
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME)
-  return hash
-}
-
 const RECORD = 4
 const EMPTY = -1
 
@@ -176,9 +170,5 @@ export class TermIndex {
       }
       slot = (slot + 1) & this.mask
     }
-  }
-
-  lookup(term: string): number {
-    return this.lookupSpan(term, 0, term.length, hashString(term))
   }
 }

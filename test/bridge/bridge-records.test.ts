@@ -87,14 +87,18 @@ describe('decodeRecord', () => {
 
 describe('results and dead letters', () => {
   test('a result is the classification plus the envelope', () => {
-    const classification = { label: 'apple', confidence: 0.9, top_k: [{ label: 'apple', probability: 0.9 }] }
+    const classification = {
+      label: 'apple',
+      confidence: 0.9,
+      top_k: [{ label: 'apple', probability: 0.9 }],
+      model: { name: 'm', version: 'v' },
+    }
     const value = buildResult({ id: 'i', text: 't', label: 'google', createdAt: 'c' }, classification, {
       topic: 'in',
       partition: 1,
       offset: '5',
       timestamp: '1700000000000',
       classifiedAt: 'now',
-      model: { name: 'm', version: 'v' },
     })
     expect(value).toEqual({
       id: 'i',

@@ -4,6 +4,7 @@ import { createBridge } from '../../src/bridge/bridge.js'
 import type { Bridge, BridgeOptions } from '../../src/bridge/bridge.js'
 import { DEAD_LETTER_HEADERS } from '../../src/bridge/dead-letter.js'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
+import { attribute } from '../../src/engine/model-registry.js'
 import { collect, kafkaBrokers } from '../helpers/kafka.js'
 import { bridgeTestTopics, parseValues, produceRecords, tinyModel } from './bridge-helpers.js'
 
@@ -15,7 +16,7 @@ function startBridge(
     Pick<BridgeOptions, 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'groupId'>,
 ): Bridge {
   const bridge = createBridge({
-    classify: (text) => ({ ...model.classify(text), model: modelRef }),
+    classify: (text) => attribute(model.classify(text), modelRef),
     brokers: kafkaBrokers(),
     ...options,
   })

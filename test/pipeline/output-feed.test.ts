@@ -13,6 +13,7 @@ const classification = {
     { label: 'sci.space', probability: 0.8 },
     { label: 'sci.med', probability: 0.2 },
   ],
+  model: { name: '20news', version: 'v1' },
 }
 
 /** A result value exactly as the bridge writes it. */
@@ -24,7 +25,6 @@ function bridgeResult(id: string, produced: number, trueLabel?: string): string 
       offset: '7',
       timestamp: String(produced),
       classifiedAt: new Date(produced + 5).toISOString(),
-      model: { name: '20news', version: 'v1' },
     }),
   )
 }

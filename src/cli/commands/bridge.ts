@@ -7,7 +7,7 @@ import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { basename, extname } from 'node:path'
 import type { OptionSpecs } from '../../config.js'
-import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
+import { BRIDGE_KAFKA_OPTIONS, bridgeSettings } from '../../bridge/options.js'
 import type { LineLogLevel } from '../../bridge/line-logger.js'
 import { type Command, type CommandHelp, parseArguments } from '../command.js'
 import { listenForStopSignal } from '../signals.js'
@@ -64,11 +64,11 @@ export const bridgeCommand: Command = {
     let metricsServer: Server | undefined
     let stopBridge: () => Promise<void> = async () => {}
     try {
-      const [{ loadModel }, { createBridge }, { bridgeSettings }, { createLineLogger }, { Registry }] =
+      const [{ loadModel }, { attribute }, { createBridge }, { createLineLogger }, { Registry }] =
         await Promise.all([
           import('../../engine/index.js'),
+          import('../../engine/model-registry.js'),
           import('../../bridge/bridge.js'),
-          import('../../bridge/options.js'),
           import('../../bridge/line-logger.js'),
           import('prom-client'),
         ])
@@ -82,7 +82,7 @@ export const bridgeCommand: Command = {
       const registry = new Registry()
       const bridge = createBridge({
         ...bridgeSettings(options),
-        classify: (text) => ({ ...model.classify(text, classifyOptions), model: modelRef }),
+        classify: (text) => attribute(model.classify(text, classifyOptions), modelRef),
         metrics: registry,
         logger,
       })

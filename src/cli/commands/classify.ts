@@ -55,7 +55,8 @@ function createAnswerer(
   options: AnswerOptions,
 ): (line: string, number: number) => string {
   const classes = model.classes
-  const classifyOptions = options.topK === undefined ? { topK: 1 } : { topK: options.topK }
+  // With --proba every class is ranked, so one scoring pass gives both top_k and the probabilities.
+  const classifyOptions = { topK: options.proba ? classes.length : (options.topK ?? 1) }
   return (line, number) => {
     const request = parseRequest(line, number)
     if (request.error !== undefined) return errorLine(request.id, request.error)
@@ -66,11 +67,11 @@ function createAnswerer(
         label: result.label,
         confidence: result.confidence,
       }
-      if (options.topK !== undefined) answer.top_k = result.top_k
+      if (options.topK !== undefined) answer.top_k = result.top_k.slice(0, options.topK)
       if (options.proba) {
+        const ranked = new Map(result.top_k.map(({ label, probability }) => [label, probability]))
         const probabilities: Record<string, number> = {}
-        const values = model.predictProba(request.text)
-        classes.forEach((name, i) => (probabilities[name] = values[i] as number))
+        for (const name of classes) probabilities[name] = ranked.get(name) as number
         answer.probabilities = probabilities
       }
       return JSON.stringify(answer)
