@@ -61,12 +61,12 @@ measure('predictProba', (text) => model.predictProba(text)[0])
 
 // Vocabulary lookup alone: the engine's span hash versus Map.get(substring).
 const vectorizer = new SparseVectorizer(state.index, state.idf, params)
-measure('lookup: TermIndex over spans (engine)', (text) => vectorizer.transform(text))
+measure('scan + lookup + tf-idf row (engine TermIndex)', (text) => vectorizer.transform(text))
 const map = new Map(model.terms.map((term, id) => [term, id]))
 const spans = new TokenSpans()
 const stamps = new Int32Array(model.terms.length)
 let generation = 0
-measure('lookup: Map.get(slice)', (text) => {
+measure('scan + lookup only, Map.get(slice)', (text) => {
   const lowered = scanText(text, spans)
   generation++
   let found = 0

@@ -13,6 +13,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -81,7 +82,8 @@ try {
     ),
   )
 
-  // Single tweets, one call each, as a server handles them (scikit-learn gets a warm-up call too).
+  // Single tweets, one call each, as a server handles them (classifyRate warms up first; scikit-learn's
+  // batched predict_proba gets a warm-up call).
   const loaded = await loadModel(modelFile)
   const tweetsPerSecond = classifyRate(loaded, tweets)
 
@@ -140,7 +142,7 @@ Node ${process.version}, scikit-learn pipeline \`CountVectorizer → TfidfTransf
 | Whole process: classify ${fmt(PROCESS_LINES)} JSONL lines (median of ${REPS}), ms | ${fmt(tsProcess)} | ${fmt(pyProcess)} (pickled pipeline) | **${fmt(pyProcess / tsProcess, 1)}×** |
 
 - Labels of the two processes' outputs differ on ${mismatches} of ${fmt(PROCESS_LINES)} lines.
-- 20-class model file: loads in ${fmt(probe.ms)} ms; process RSS with it loaded ${fmt(probe.rss / 2 ** 20)} MB.`)
+- 20-class model file: ${fmt(statSync(modelFile).size / 2 ** 20)} MB, loads in ${fmt(probe.ms)} ms; process RSS with it loaded ${fmt(probe.rss / 2 ** 20)} MB.`)
 } finally {
   rmSync(work, { recursive: true, force: true })
 }

@@ -28,7 +28,7 @@ export async function runRest(options) {
             texts: Array.from({ length: batchSize }, (_, j) => texts[(i * batchSize + j) % texts.length]),
           }),
         )
-      : texts.slice(0, 4096).map((text) => JSON.stringify({ text }))
+      : texts.map((text) => JSON.stringify({ text }))
   let next = 0
   const headers = { 'content-type': 'application/json' }
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`

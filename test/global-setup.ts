@@ -25,5 +25,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     for (const teardown of teardowns.reverse()) await teardown()
   }
-  void project
 }

@@ -1,6 +1,7 @@
 """scikit-learn side of benchmarks/engine.mjs: the Python original's pipeline, measured on the same data.
 
-Times are CPU time of this process (like the Node side), so a busy machine does not skew the ratios.
+`measure` reports CPU time of this process (like the Node side), so a busy machine does not skew the
+ratios; `batches` reports wall time, like a server.
 
 Usage:
   python sklearn_engine.py measure --archive 20news-bydate.tar.gz --tweets tweets.txt --pickle out.pkl --reps 3
@@ -28,7 +29,8 @@ def load_train(archive):
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(archive) as tar:
             tar.extractall(tmp, filter="data")
-        return load_files(f"{tmp}/20news-bydate-train", encoding="latin1")
+        # In file order, as topicstream reads the archive (load_files shuffles by default).
+        return load_files(f"{tmp}/20news-bydate-train", encoding="latin1", shuffle=False)
 
 
 def pipeline():
@@ -55,7 +57,8 @@ def measure(args):
         model.predict_proba(tweets)
     batched = len(tweets) * args.reps / (time.process_time() - start)
 
-    single = tweets[: args.single]
+    # An even sample of the corpus (it is sorted by topic), not just its first topic.
+    single = tweets[:: max(1, len(tweets) // args.single)][: args.single]
     start = time.process_time()
     for text in single:
         model.predict_proba([text])

@@ -2,8 +2,9 @@
  * Benchmark-only route: the same body schema and limits as /v1/classify, minus the engine, so load
  * tests can tell transport cost from classification cost. Registered only when benchmark routes are on.
  *
- * `?busy_us=N` spins for N microseconds before answering: load tests use it to see what the same
- * amount of CPU work as the engine's costs a request, with no classification involved.
+ * `?busy_us=N` spins for N microseconds of CPU time before answering: load tests use it to see what
+ * the same amount of CPU work as the engine's (measured as CPU time) costs a request, with no
+ * classification involved.
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiConfig } from '../api-config.js'
@@ -36,7 +37,12 @@ export const echoRoutes: FastifyPluginAsync<{ readonly config: ApiConfig }> = as
   )
 }
 
+/** Burns CPU time, not wall time: a thread taken off the core meanwhile must still do all the work. */
 function spin(microseconds: number): void {
-  const until = performance.now() + microseconds / 1000
-  while (performance.now() < until);
+  const cpu = (): number => {
+    const { user, system } = process.cpuUsage()
+    return user + system
+  }
+  const until = cpu() + microseconds
+  while (cpu() < until);
 }
