@@ -35,7 +35,7 @@ export const ERROR_CODES = {
   // Kafka
   ERR_KAFKA_UNAVAILABLE: 'The Kafka cluster cannot be reached.',
   ERR_KAFKA_RECORD_INVALID:
-    'A Kafka record cannot be classified (not UTF-8, unparseable, no text, too large).',
+    'A Kafka record is not a usable input (a tombstone, unparseable JSON, or JSON that is not an object).',
   ERR_KAFKA_PRODUCE_FAILED: 'Results could not be written to Kafka.',
   ERR_KAFKA_BROKER: 'The local Kafka broker could not be set up, started or stopped.',
   // Tweet sources
