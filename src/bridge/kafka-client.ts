@@ -54,7 +54,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     brokers: [...options.brokers],
     clientId: options.clientId ?? 'topicstream',
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    requestTimeout: 30_000,
     retry: {
       retries: options.retries ?? 8,
       initialRetryTime: 300,
@@ -75,13 +75,13 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
           ...(producerOptions.idempotent === false ? {} : { maxInFlightRequests: 1 }),
         }),
       ),
-    transactionalProducer: ({ transactionalId, transactionTimeoutMs }) =>
+    transactionalProducer: ({ transactionalId }) =>
       wrapTransactionalProducer(
         kafka.producer({
           idempotent: true,
           transactionalId,
           retry: RETRY_FOREVER,
-          transactionTimeout: transactionTimeoutMs ?? 60_000,
+          transactionTimeout: 60_000,
           maxInFlightRequests: 1,
           createPartitioner: Partitioners.DefaultPartitioner,
           allowAutoTopicCreation: false,
@@ -93,16 +93,16 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
 }
 
 function createConsumer(kafka: Kafka, options: ConsumerOptions): Consumer {
-  const restart = options.restartOnFailure ?? true
   return kafka.consumer({
     groupId: options.groupId,
     readUncommitted: options.readUncommitted ?? false,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
+    heartbeatInterval: 3000,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
     allowAutoTopicCreation: false,
-    retry: { restartOnFailure: async () => restart },
+    // A crashed consumer restarts itself: it rejoins after a broker restart.
+    retry: { restartOnFailure: async () => true },
   })
 }
 
@@ -306,10 +306,11 @@ function wrapAdmin(admin: Admin): KafkaAdmin {
         try {
           await admin.createTopics({
             waitForLeaders: true,
-            topics: missing.map(({ topic, partitions, replicationFactor }) => ({
+            // One replica, as on the local broker; on a larger cluster, create the topics beforehand.
+            topics: missing.map(({ topic, partitions }) => ({
               topic,
               numPartitions: partitions,
-              replicationFactor: replicationFactor ?? 1,
+              replicationFactor: 1,
             })),
           })
         } catch (error) {

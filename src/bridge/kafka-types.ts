@@ -22,7 +22,6 @@ export interface KafkaClientOptions {
   /** The most verbose level forwarded from the client library (default `info`). */
   readonly logLevel?: KafkaLogLevel
   readonly connectionTimeoutMs?: number
-  readonly requestTimeoutMs?: number
   /** How long the library keeps retrying one operation before giving up (default 30 s). */
   readonly maxRetryTimeMs?: number
   /** Retries of one operation (default 8). Idempotent and transactional sends always retry. */
@@ -125,17 +124,13 @@ export interface ConsumerOptions {
   /** false = read_committed: records of aborted or open transactions are never delivered. */
   readonly readUncommitted?: boolean
   readonly sessionTimeoutMs?: number
-  readonly heartbeatIntervalMs?: number
   readonly maxBytesPerPartition?: number
   readonly maxWaitTimeMs?: number
-  /** Whether a crashed consumer restarts itself (default true: it rejoins after a broker restart). */
-  readonly restartOnFailure?: boolean
 }
 
 export interface TopicSpec {
   readonly topic: string
   readonly partitions: number
-  readonly replicationFactor?: number
 }
 
 export interface TopicOffsetsInfo {
@@ -160,10 +155,7 @@ export interface KafkaAdmin {
 
 export interface KafkaClient {
   producer(options?: { idempotent?: boolean }): KafkaProducer
-  transactionalProducer(options: {
-    transactionalId: string
-    transactionTimeoutMs?: number
-  }): KafkaTransactionalProducer
+  transactionalProducer(options: { transactionalId: string }): KafkaTransactionalProducer
   consumer(options: ConsumerOptions): KafkaConsumer
   admin(): KafkaAdmin
 }

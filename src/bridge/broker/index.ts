@@ -5,9 +5,9 @@
 import { brokerStatus, startBroker, stopBroker } from './lifecycle.js'
 import type { StartBrokerOptions, StopBrokerOptions } from './lifecycle.js'
 
-export { KAFKA_VERSION, defaultJarCacheDir, ensureKafkaJars } from './jars.js'
-export { brokerLogTail, brokerPaths, brokerStatus, canConnect, startBroker, stopBroker } from './lifecycle.js'
-export type { BrokerPaths, BrokerStatus, StartBrokerOptions, StopBrokerOptions } from './lifecycle.js'
+export { KAFKA_VERSION, ensureKafkaJars } from './jars.js'
+export { brokerStatus, startBroker, stopBroker } from './lifecycle.js'
+export type { BrokerStatus, StartBrokerOptions, StopBrokerOptions } from './lifecycle.js'
 export { renderServerProperties } from './server-properties.js'
 
 export interface LocalBroker {

@@ -11,7 +11,6 @@ import { TopicstreamError } from '../../errors.js'
 import type { TweetSource } from './types.js'
 
 export type { RejectedInput, SourceItem, TweetRecord, TweetSource } from './types.js'
-export { isRejected } from './types.js'
 
 export const SOURCE_KINDS = ['replay:FILE', 'stdin', 'twitter', '20news-test[:PATH]'] as const
 
