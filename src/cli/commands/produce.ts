@@ -4,18 +4,15 @@
  * then flushes and prints a summary on stderr.
  */
 import type { KafkaLogger } from '../../bridge/kafka-client.js'
+import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
 import { DEFAULT_KEYWORDS, DEFAULT_TWITTER_API_URL } from '../../bridge/sources/defaults.js'
 import type { OptionSpecs } from '../../config.js'
 import { TopicstreamError } from '../../errors.js'
 import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { listenForStopSignal } from '../signals.js'
 
 export const PRODUCE_OPTIONS = {
-  brokers: {
-    kind: 'list',
-    env: 'KAFKA_BROKERS',
-    default: ['127.0.0.1:9092'],
-    description: 'Kafka bootstrap brokers, host:port, comma-separated',
-  },
+  brokers: BRIDGE_KAFKA_OPTIONS.brokers,
   topic: {
     kind: 'string',
     env: 'TOPICSTREAM_INPUT_TOPIC',
@@ -42,10 +39,7 @@ export const PRODUCE_OPTIONS = {
     description: 'Replay the file or the test split again from the start when it ends',
   },
   partitions: {
-    kind: 'integer',
-    env: 'TOPICSTREAM_PARTITIONS',
-    default: 3,
-    min: 1,
+    ...BRIDGE_KAFKA_OPTIONS.partitions,
     description: 'Partitions of the topic if it has to be created',
   },
   keywords: {
@@ -123,9 +117,12 @@ export const produceCommand: Command = {
     })
     io.stderr.write(`produce: ${producer.description}\n`)
 
-    const onSignal = (): void => void producer.stop()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    // The first signal stops the source and flushes; a second one ends the process as usual.
+    const stopSignal = listenForStopSignal()
+    void stopSignal.signal.then(() => {
+      stopSignal.dispose()
+      void producer.stop()
+    })
     let lastSent = 0
     let lastTime = performance.now()
     const progress =
@@ -152,8 +149,7 @@ export const produceCommand: Command = {
       throw error
     } finally {
       clearInterval(progress)
-      process.removeListener('SIGINT', onSignal)
-      process.removeListener('SIGTERM', onSignal)
+      stopSignal.dispose()
     }
   },
 }
