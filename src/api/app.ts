@@ -12,6 +12,7 @@ import { packageVersion } from '../version.js'
 import { type ApiConfig, resolveApiConfig } from './api-config.js'
 import { errorBody, errorBodySchema, httpStatusOf, toHttpError } from './http-errors.js'
 import { type ApiMetrics, createMetrics, recordModels } from './metrics.js'
+import { type ReadinessChecks, createReadiness } from './readiness.js'
 import { classifyRoutes } from './routes/classify.js'
 import { echoRoutes } from './routes/echo.js'
 import { healthRoutes } from './routes/health.js'
@@ -32,9 +33,6 @@ import {
  */
 export type AppExtension = (app: FastifyInstance) => unknown
 
-/** Named readiness checks besides "every model is loaded", e.g. `{ kafka: () => bridge.isRunning() }`. */
-export type ReadinessChecks = Readonly<Record<string, () => boolean>>
-
 export interface BuildAppOptions {
   readonly registry: ModelRegistry
   readonly config?: Partial<ApiConfig>
@@ -46,7 +44,7 @@ export interface BuildAppOptions {
 }
 
 /** Never log credentials, whatever serializers a caller adds. */
-export const LOG_REDACT = ['req.headers.authorization', 'req.headers["x-api-key"]', 'headers.authorization']
+export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization']
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const config = resolveApiConfig(options.config)
@@ -56,7 +54,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     ...loggerOptions(options.logger),
     bodyLimit: config.bodyLimit,
-    // Routes log their own errors; a line per request would cost more than the classification.
+    // Server errors are logged by the error handler below; a line per request would cost more than
+    // the classification.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   })
@@ -126,7 +125,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     app.addSchema(schema)
   }
 
-  await app.register(healthRoutes, { registry, metrics, readiness: options.readiness ?? {} })
+  await app.register(healthRoutes, { metrics, readiness: createReadiness(registry, options.readiness) })
   await app.register(
     async (v1) => {
       await securedScope(v1, config)

@@ -62,7 +62,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ApiMetrics {
     }),
     grpcActiveStreams: new Gauge({
       name: `${prefix}grpc_active_streams`,
-      help: 'Open ClassifyStream calls',
+      help: 'Open gRPC streaming calls (ClassifyStream, and EchoStream when benchmark routes are on)',
       registers,
     }),
     classifications: new Counter({

@@ -5,9 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { resolveApiConfig } from './api-config.js'
-import { type BuildAppOptions, type ReadinessChecks, buildApp } from './app.js'
+import { type BuildAppOptions, buildApp } from './app.js'
 import { type GrpcServer, createGrpcServer } from './grpc/grpc-server.js'
 import { type ApiMetrics, createMetrics } from './metrics.js'
+import { createReadiness } from './readiness.js'
 
 export interface StartServerOptions extends BuildAppOptions {
   readonly host: string
@@ -33,9 +34,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const config = resolveApiConfig(options.config)
   const metrics = options.metrics ?? createMetrics()
   let closing = false
-  const readiness: ReadinessChecks = { ...options.readiness, serving: () => !closing }
+  // The same checks for both protocols: /readyz reports each of them, gRPC health their verdict.
+  const readiness = { ...options.readiness, serving: () => !closing }
   const app = await buildApp({ ...options, config, metrics, readiness })
-  const external = Object.entries(options.readiness ?? {})
   const grpc =
     options.grpcPort < 0
       ? undefined
@@ -43,7 +44,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           registry: options.registry,
           config,
           metrics,
-          isReady: () => external.every(([, check]) => check()),
+          isReady: createReadiness(options.registry, readiness).isReady,
         })
 
   let grpcPort: number | undefined

@@ -4,10 +4,9 @@
  * split and saved there, so the next start is instant.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, rename, rm } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { cacheHome } from '../cache-dir.js'
-import { loadDataset, loadModel, saveModel, trainClassifier } from '../engine/index.js'
+import { evaluateModel, loadDataset, loadModel, saveModel, trainClassifier } from '../engine/index.js'
 import type { Progress, TextClassifier } from '../engine/index.js'
 
 export function defaultModelPath(env: NodeJS.ProcessEnv): string {
@@ -56,24 +55,13 @@ export async function ensureModel(options: EnsureModelOptions): Promise<EnsuredM
   )
   let testAccuracy: number | undefined
   if (dataset.test !== undefined) {
-    const { texts, targets, classes } = dataset.test
-    let correct = 0
-    for (let i = 0; i < texts.length; i++) {
-      if (model.classify(texts[i] as string, { topK: 1 }).label === classes[targets[i] as number]) correct++
-    }
-    testAccuracy = texts.length === 0 ? undefined : correct / texts.length
-    step(`test accuracy ${testAccuracy?.toFixed(4) ?? 'n/a'} on ${texts.length} held-out texts`)
+    const held = dataset.test.texts.length
+    testAccuracy = held === 0 ? undefined : evaluateModel(model, dataset.test).accuracy
+    step(`test accuracy ${testAccuracy?.toFixed(4) ?? 'n/a'} on ${held} held-out texts`)
   }
 
-  // Written under a temporary name first: an interrupted save never leaves a truncated model behind.
-  await mkdir(dirname(options.path), { recursive: true })
-  const partial = `${options.path}.${process.pid}.part`
-  try {
-    await saveModel(model, partial, testAccuracy === undefined ? undefined : { testAccuracy })
-    await rename(partial, options.path)
-  } finally {
-    await rm(partial, { force: true })
-  }
+  // saveModel renames a complete temporary file into place: an interrupted save leaves no half model.
+  await saveModel(model, options.path, { testAccuracy })
   step(`saved the model to ${options.path}`)
   return {
     model,

@@ -218,7 +218,6 @@ export function parseResult(record: IncomingRecord): FeedRecord | undefined {
     ...(typeof fields.label_true === 'string' ? { trueLabel: fields.label_true } : {}),
     ...(producedAt === undefined ? {} : { producedAt }),
     classifiedAt,
-    ...(typeof fields.classify_ms === 'number' ? { classifyMs: fields.classify_ms } : {}),
     ...(typeof model.name === 'string' ? { model: model.name } : {}),
     ...(typeof model.version === 'string' ? { modelVersion: model.version } : {}),
   }

@@ -1,8 +1,8 @@
 /**
  * The whole pipeline in one process: a Kafka broker (or an existing cluster), the model, the REST
  * and gRPC servers with the dashboard, the Kafka bridge and a producer. Parts start in dependency
- * order and stop in the reverse one (producer → bridge → servers → broker), also when a later part
- * fails to start, so nothing is left running.
+ * order and stop in the reverse one (producer → bridge → dashboard feed → servers → broker), also
+ * when a later part fails to start, so nothing is left running.
  */
 import type { ApiConfig } from '../api/api-config.js'
 import { createMetrics } from '../api/metrics.js'

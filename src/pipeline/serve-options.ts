@@ -2,6 +2,7 @@
  * The options of `topicstream serve` (and of anything that starts the same servers): one table for
  * flags, environment variables, defaults, `--help` and the README.
  */
+import { DEFAULT_API_CONFIG } from '../api/api-config.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../bridge/options.js'
 import type { OptionSpecs, Options } from '../config.js'
 
@@ -59,14 +60,14 @@ export const SERVE_OPTIONS = {
   rateLimit: {
     kind: 'integer',
     env: 'TOPICSTREAM_RATE_LIMIT',
-    default: 0,
+    default: DEFAULT_API_CONFIG.rateLimit,
     min: 0,
     description: 'REST requests per client (API key, else address) per window; 0 = unlimited',
   },
   rateLimitWindow: {
     kind: 'integer',
     env: 'TOPICSTREAM_RATE_LIMIT_WINDOW_MS',
-    default: 60_000,
+    default: DEFAULT_API_CONFIG.rateLimitWindowMs,
     min: 1,
     description: 'Rate-limit window in milliseconds',
   },
@@ -86,28 +87,28 @@ export const SERVE_OPTIONS = {
   maxBatch: {
     kind: 'integer',
     env: 'TOPICSTREAM_MAX_BATCH',
-    default: 1000,
+    default: DEFAULT_API_CONFIG.maxBatch,
     min: 1,
     description: 'Most texts in one /v1/classify/batch request',
   },
   bodyLimit: {
     kind: 'integer',
     env: 'TOPICSTREAM_BODY_LIMIT',
-    default: 8 * 1024 * 1024,
+    default: DEFAULT_API_CONFIG.bodyLimit,
     min: 1024,
     description: 'Largest REST request body in bytes',
   },
   grpcMaxMessageBytes: {
     kind: 'integer',
     env: 'TOPICSTREAM_GRPC_MAX_MESSAGE_BYTES',
-    default: 8 * 1024 * 1024,
+    default: DEFAULT_API_CONFIG.grpcMaxMessageBytes,
     min: 1024,
     description: 'Largest gRPC message in bytes (both directions)',
   },
   docs: {
     kind: 'boolean',
     env: 'TOPICSTREAM_DOCS',
-    default: true,
+    default: DEFAULT_API_CONFIG.docs,
     description: 'Serve Swagger UI at /docs (--no-docs to turn off)',
   },
   shutdownGrace: {

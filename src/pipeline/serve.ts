@@ -4,8 +4,9 @@
  */
 import type { FastifyBaseLogger } from 'fastify'
 import type { ApiConfig } from '../api/api-config.js'
-import type { AppExtension, ReadinessChecks } from '../api/app.js'
+import type { AppExtension } from '../api/app.js'
 import { createMetrics } from '../api/metrics.js'
+import type { ReadinessChecks } from '../api/readiness.js'
 import { type RunningServer, startServer } from '../api/server.js'
 import type { Bridge } from '../bridge/bridge.js'
 import { type ModelSource, ModelRegistry, discoverModels, parseModelSpec } from '../engine/model-registry.js'
@@ -63,7 +64,6 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   try {
     // Listening first lets /healthz answer and /readyz say "not ready" while large models load.
     await registry.loadAll()
-    server.grpc?.refreshHealth()
     if (options.bridge) {
       const { createBridge } = await import('../bridge/bridge.js')
       const { bridgeSettings } = await import('../bridge/options.js')
@@ -77,6 +77,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       await started.start()
     }
     dashboard?.start()
+    // Readiness includes the bridge: gRPC health need not wait for its next periodic refresh.
+    server.grpc?.refreshHealth()
   } catch (error) {
     await stop()
     throw error

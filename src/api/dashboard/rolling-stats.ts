@@ -161,9 +161,6 @@ export function createRollingStats(options: RollingStatsOptions = {}): Dashboard
         correct++
       }
     }
-    if (entry.classifyMs !== undefined && Number.isFinite(entry.classifyMs)) {
-      classifyMs.push(at, entry.classifyMs)
-    }
     if (entry.producedAt !== undefined) {
       const latency = entry.classifiedAt - entry.producedAt
       if (Number.isFinite(latency) && latency >= 0) endToEndMs.push(at, latency)

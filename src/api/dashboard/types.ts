@@ -17,8 +17,6 @@ export interface FeedRecord {
   readonly producedAt?: number
   /** When the result was written (ms since the epoch). */
   readonly classifiedAt: number
-  /** Time the classifier spent on this record, in milliseconds. */
-  readonly classifyMs?: number
   readonly model?: string
   readonly modelVersion?: string
 }

@@ -43,7 +43,11 @@ export function grpcStatusOf(error: TopicstreamError): status {
   return GRPC_STATUS[error.code]
 }
 
-/** The message a client may see: internal errors are not described to callers (they are logged). */
+/**
+ * The message a client may see: an internal error's message may expose internals, so callers get a
+ * generic one (still with the code ERR_INTERNAL). The gRPC adapter does not log these errors; its
+ * request metrics count them by status.
+ */
 export function publicMessage(error: TopicstreamError): string {
   return error.code === 'ERR_INTERNAL' ? 'Internal server error' : error.message
 }

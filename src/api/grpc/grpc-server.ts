@@ -28,7 +28,10 @@ export interface GrpcServerOptions {
   readonly registry: ModelRegistry
   readonly config?: Partial<ApiConfig>
   readonly metrics?: ApiMetrics
-  /** Extra readiness besides "every model is loaded" (e.g. the embedded Kafka bridge). */
+  /**
+   * When health reports SERVING (default: every model is loaded). `startServer` passes the
+   * readiness /readyz reports, which also covers the embedded Kafka bridge and closing.
+   */
   readonly isReady?: () => boolean
 }
 
@@ -73,14 +76,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const described = loadSync(protoFiles, { keepCase: true, includeDirs: [PROTO_DIR, `${PROTO_DIR}vendor`] })
   new ReflectionService(described).addToServer(server)
 
-  let closing = false
+  const isReady = options.isReady ?? (() => registry.isReady())
   let timer: NodeJS.Timeout | undefined
-  const refreshHealth = (): void => {
-    const ready = !closing && registry.isReady() && (options.isReady?.() ?? true)
-    const state = ready ? 'SERVING' : 'NOT_SERVING'
+  const setHealth = (state: 'SERVING' | 'NOT_SERVING'): void => {
     health.setStatus('', state)
     health.setStatus(CLASSIFIER_SERVICE_NAME, state)
   }
+  const refreshHealth = (): void => setHealth(isReady() ? 'SERVING' : 'NOT_SERVING')
 
   return {
     server,
@@ -112,9 +114,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       })
     },
     async shutdown(graceMs) {
-      closing = true
       if (timer) clearInterval(timer)
-      refreshHealth()
+      setHealth('NOT_SERVING')
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown()

@@ -54,6 +54,8 @@ export const classifyRoutes: FastifyPluginAsync<ClassifyRoutesOptions> = async (
     },
     async (request) => {
       const { texts, top_k, explain, model } = request.body
+      // An unknown or loading model is the request's fault, not one text's: fail before the loop.
+      registry.entry(model)
       const results: AttributedClassification[] = new Array(texts.length)
       // A bad text fails the whole batch (its index in the message), so results never have holes.
       for (let i = 0; i < texts.length; i++) {

@@ -3,20 +3,16 @@
  * and scrapers need no credentials (keep the port private if metrics are sensitive).
  */
 import type { FastifyPluginAsync } from 'fastify'
-import type { ModelRegistry } from '../../engine/model-registry.js'
 import type { ApiMetrics } from '../metrics.js'
+import type { Readiness } from '../readiness.js'
 import { statusSchema } from '../schemas.js'
 
 export interface HealthRoutesOptions {
-  readonly registry: ModelRegistry
   readonly metrics: ApiMetrics
-  readonly readiness: Readonly<Record<string, () => boolean>>
+  readonly readiness: Readiness
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (
-  app,
-  { registry, metrics, readiness },
-) => {
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { metrics, readiness }) => {
   app.get(
     '/healthz',
     {
@@ -39,9 +35,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (
       },
     },
     async (_request, reply) => {
-      const checks: Record<string, boolean> = { models: registry.isReady() }
-      for (const [name, check] of Object.entries(readiness)) checks[name] = safe(check)
-      const ready = Object.values(checks).every(Boolean)
+      const { ready, checks } = readiness.report()
       if (!ready) reply.code(503)
       return { status: ready ? 'ready' : 'not_ready', checks }
     },
@@ -55,12 +49,4 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (
       return metrics.registry.metrics()
     },
   )
-}
-
-function safe(check: () => boolean): boolean {
-  try {
-    return check()
-  } catch {
-    return false
-  }
 }

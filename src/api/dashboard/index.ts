@@ -1,5 +1,0 @@
-export { dashboardPlugin } from './plugin.js'
-export type { DashboardOptions } from './plugin.js'
-export { createRollingStats } from './rolling-stats.js'
-export type { RollingStatsOptions } from './rolling-stats.js'
-export type * from './types.js'
