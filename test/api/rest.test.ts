@@ -259,16 +259,32 @@ describe('models', () => {
     })
     await registry.loadAll()
     const target = await app({ registry })
-    const requests = Array.from({ length: 300 }, (_, i) =>
-      i % 30 === 0
-        ? post(target, '/v1/models/busy/reload', undefined)
-        : post(target, '/v1/classify', { text: SPORTS[i % SPORTS.length] }),
+    // Rounds of one reload racing 29 classifications: each round starts on the other version, so
+    // classifications see both whichever side of its round's swap they land on.
+    type Response = Awaited<ReturnType<typeof post>>
+    const reloads: Response[] = []
+    const classifications: Response[] = []
+    const rounds = 10
+    for (let round = 0; round < rounds; round++) {
+      const [reload, ...classified] = await Promise.all([
+        post(target, '/v1/models/busy/reload', undefined),
+        ...Array.from({ length: 29 }, (_, i) =>
+          post(target, '/v1/classify', { text: SPORTS[i % SPORTS.length] }),
+        ),
+      ])
+      reloads.push(reload as Response)
+      classifications.push(...classified)
+    }
+    expect([...reloads, ...classifications].filter((response) => response.status !== 200)).toEqual([])
+    expect(loads).toBe(1 + rounds)
+    const versions = models.map((model) => model.metadata.version)
+    expect(new Set(versions).size).toBe(2)
+    // The loader alternates, starting from the second model after the initial load.
+    expect(reloads.map((response) => response.body.version)).toEqual(
+      Array.from({ length: rounds }, (_, i) => versions[(i + 1) % 2]),
     )
-    const responses = await Promise.all(requests)
-    expect(responses.filter((response) => response.status !== 200)).toEqual([])
-    const versions = new Set(models.map((model) => model.metadata.version))
-    for (const response of responses)
-      expect(versions).toContain(response.body.model?.version ?? response.body.version)
+    expect(classifications).toHaveLength(rounds * 29)
+    expect(new Set(classifications.map((response) => response.body.model.version))).toEqual(new Set(versions))
   })
 
   test('a reload that fails is 500 with the file error, and the old model keeps serving', async () => {

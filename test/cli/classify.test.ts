@@ -78,11 +78,18 @@ describe('topicstream classify', () => {
 
   it('answers an empty text from the class priors, like scikit-learn', async () => {
     const result = await classify(['--proba'], '\n{"id":"e","text":""}\n')
-    const answers = jsonLines(result.stdout) as Array<{ id: unknown; probabilities: Record<string, number> }>
+    const answers = jsonLines(result.stdout) as Array<{
+      id: unknown
+      label: string
+      probabilities: Record<string, number>
+    }>
     expect(answers.map((a) => a.id)).toEqual([1, 'e'])
-    // 30 training documents per class after the split: equal priors.
-    for (const p of Object.values(answers[0]?.probabilities ?? {})) expect(p).toBeCloseTo(1 / 3, 12)
-    expect(answers[1]?.probabilities).toEqual(answers[0]?.probabilities)
+    // 30 training documents per class after the split: equal priors, so the first class wins the tie.
+    expect(answers.map((a) => a.label)).toEqual(['food', 'food'])
+    const probabilities = answers[0]?.probabilities ?? {}
+    expect(Object.keys(probabilities)).toEqual(['food', 'sport', 'tech'])
+    for (const p of Object.values(probabilities)) expect(p).toBeCloseTo(1 / 3, 12)
+    expect(answers[1]?.probabilities).toEqual(probabilities)
   })
 
   it('classifies a 10 MB line', async () => {
@@ -140,11 +147,17 @@ describe('topicstream classify', () => {
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.stdin.on('error', () => {})
-    child.stdout.once('data', () => child.stdout.destroy())
+    let firstAnswers = ''
+    child.stdout.once('data', (chunk: Buffer) => {
+      firstAnswers = chunk.toString()
+      child.stdout.destroy()
+    })
     const exited = once(child, 'close')
     const line = 'pizza pasta goal server laptop cheese\n'.repeat(10_000)
+    const chunks = 100
+    let written = 0
     try {
-      for (let i = 0; i < 100 && child.stdin.writable; i++) {
+      for (; written < chunks && child.stdin.writable; written++) {
         if (!child.stdin.write(line)) await Promise.race([once(child.stdin, 'drain'), exited])
       }
       child.stdin.end()
@@ -152,6 +165,10 @@ describe('topicstream classify', () => {
       // the child may stop reading once its stdout is gone: that is the point
     }
     const [code] = (await exited) as [number | null]
+    // Answers did flow before the reader left...
+    expect(firstAnswers).toMatch(/^\{"id":1,"label":"[a-z]+","confidence":/)
+    // ...and then the child stopped reading: with backpressure, most of the million lines were never taken.
+    expect(written).toBeLessThan(chunks)
     expect(stderr).toBe('')
     expect(code).toBe(0)
   })

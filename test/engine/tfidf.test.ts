@@ -17,6 +17,7 @@ describe('tf-idf', () => {
     const idf = [
       1.2876820724517808, 1.6931471805599454, 1.6931471805599454, 1.6931471805599454, 1.2876820724517808, 1,
     ]
+    expect(model.state.idf).toHaveLength(idf.length)
     model.state.idf.forEach((value, i) => expect(value).toBeCloseTo(idf[i] as number, 15))
     expect(model.state.idf[0]).toBeCloseTo(Math.log(4 / 3) + 1, 15)
 
@@ -25,6 +26,7 @@ describe('tf-idf', () => {
     const expected = [
       0.44839402160692654, 0.44839402160692654, 0.44839402160692654, 0.3410152109911944, 0.5296574648148862,
     ]
+    expect(row.values).toHaveLength(expected.length)
     row.values.forEach((value, i) => expect(value).toBeCloseTo(expected[i] as number, 15))
   })
 
@@ -32,9 +34,11 @@ describe('tf-idf', () => {
     const model = trainClassifier(corpus, { sublinearTf: true }, SOURCE)
     // "the" occurs twice: tf = 1 + ln 2, so it ties with the idf-weighted rare terms.
     const row = model.transform('the dog sat on the mat')
+    expect(row.terms).toEqual(['dog', 'mat', 'on', 'sat', 'the'])
     const expected = [
       0.4673509818107163, 0.4673509818107163, 0.4673509818107163, 0.35543246785041743, 0.4673509818107163,
     ]
+    expect(row.values).toHaveLength(expected.length)
     row.values.forEach((value, i) => expect(value).toBeCloseTo(expected[i] as number, 15))
   })
 

@@ -83,8 +83,14 @@ describe('20news loader on a generated archive', () => {
 })
 
 const archive = realArchivePath()
+const hasArchive = existsSync(archive)
+if (!hasArchive) {
+  const why = `the 20 Newsgroups archive at ${archive} (TOPICSTREAM_20NEWS)`
+  if (process.env.CI) throw new Error(`The real-archive loader tests need ${why}`)
+  console.warn(`Skipping the real-archive loader tests, missing ${why}`)
+}
 
-describe.runIf(existsSync(archive))('20news loader on the real archive', () => {
+describe.skipIf(!hasArchive)('20news loader on the real archive', () => {
   it('reads 11,314 training and 7,532 test posts in 20 groups', async () => {
     const dataset = await loadDataset(`20news:${archive}`)
     expect(dataset.train.classes).toHaveLength(20)
