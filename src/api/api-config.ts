@@ -2,6 +2,8 @@
  * Settings shared by the REST and gRPC adapters. The CLI validates them once (serve's option
  * table); `resolveApiConfig` fills the defaults for embedders and tests, then freezes.
  */
+import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'
+
 export interface ApiConfig {
   /** Largest text accepted, in UTF-8 bytes; larger → ERR_TEXT_TOO_LARGE. */
   readonly maxTextBytes: number
@@ -25,7 +27,7 @@ export interface ApiConfig {
 }
 
 export const DEFAULT_API_CONFIG: ApiConfig = Object.freeze({
-  maxTextBytes: 64 * 1024,
+  maxTextBytes: DEFAULT_MAX_TEXT_BYTES,
   maxBatch: 1000,
   bodyLimit: 8 * 1024 * 1024,
   grpcMaxMessageBytes: 8 * 1024 * 1024,

@@ -26,7 +26,8 @@ import type {
 } from './kafka-client.js'
 import { createBridgeMetrics } from './metrics.js'
 import type { BridgeMetrics } from './metrics.js'
-import { DEFAULT_MAX_TEXT_BYTES, buildResult, decodeRecord } from './records.js'
+import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'
+import { buildResult, decodeRecord } from './records.js'
 
 /** What `classify` returns: the engine's Classification, optionally naming the model that made it. */
 export type BridgeClassification = Classification & { readonly model?: ModelRef }

@@ -4,7 +4,7 @@
  */
 import type { OptionSpecs, Options } from '../config.js'
 import type { BridgeOptions } from './bridge.js'
-import { DEFAULT_MAX_TEXT_BYTES } from './records.js'
+import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'
 
 export const BRIDGE_KAFKA_OPTIONS = {
   brokers: {

@@ -11,9 +11,6 @@ import type { Classification } from '../engine/types.js'
 import { decodeStrictUtf8 } from '../utf8.js'
 import type { IncomingRecord } from './kafka-client.js'
 
-/** The same default as the REST and gRPC edges: a short text never comes near it. */
-export const DEFAULT_MAX_TEXT_BYTES = 64 * 1024
-
 export interface InputRecord {
   readonly id: string
   readonly text: string

@@ -3,6 +3,7 @@
  * the body, at most 280 characters), each labelled with its newsgroup. Posts the model was not
  * trained on, shuffled, so a live dashboard can score its accuracy as they flow.
  */
+import { mulberry32, shuffle } from '../../engine/datasets/split.js'
 import { loadDataset } from '../../engine/index.js'
 import { TopicstreamError } from '../../errors.js'
 import type { TweetSource } from './types.js'
@@ -32,7 +33,11 @@ export async function createTwentyNewsgroupsSource(
       details: { source: dataset.source },
     })
   }
-  const order = shuffledIndices(test.texts.length, options.seed ?? 42)
+  // Reproducible across runs: the same seeded shuffle as the train/test split.
+  const order = shuffle(
+    Array.from({ length: test.texts.length }, (_, i) => i),
+    mulberry32((options.seed ?? 42) >>> 0),
+  )
   return {
     name: '20news-test',
     async *read(signal) {
@@ -78,24 +83,4 @@ function cut(text: string, maxChars: number): string {
   const space = kept.lastIndexOf(' ')
   // Cut at a word boundary unless that throws away most of the text.
   return `${space > maxChars / 2 ? kept.slice(0, space) : kept}…`
-}
-
-/** Fisher–Yates with a small seeded generator (mulberry32): reproducible across runs. */
-function shuffledIndices(length: number, seed: number): number[] {
-  const indices = Array.from({ length }, (_, i) => i)
-  let state = seed >>> 0
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  for (let i = length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    const swap = indices[i] as number
-    indices[i] = indices[j] as number
-    indices[j] = swap
-  }
-  return indices
 }

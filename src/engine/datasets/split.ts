@@ -24,14 +24,9 @@ export function splitTrainTest(
 
   const isTest = new Uint8Array(documents.texts.length)
   for (const indices of byClass) {
-    // Fisher–Yates on each class, then the first share goes to test; a class keeps at least one
-    // training document so the model still knows it.
-    for (let i = indices.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1))
-      const swap = indices[i] as number
-      indices[i] = indices[j] as number
-      indices[j] = swap
-    }
+    // Each class shuffled, then the first share goes to test; a class keeps at least one training
+    // document so the model still knows it.
+    shuffle(indices, random)
     const held = Math.min(Math.round(indices.length * testSize), indices.length - 1)
     for (let k = 0; k < held; k++) isTest[indices[k] as number] = 1
   }
@@ -49,8 +44,19 @@ function pick(documents: LabeledDocuments, isTest: Uint8Array, side: 0 | 1): Lab
   return { texts, targets: Int32Array.from(targets), classes: documents.classes }
 }
 
+/** Fisher–Yates, in place, drawing from `random` (values in [0, 1)). */
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    const swap = items[i] as T
+    items[i] = items[j] as T
+    items[j] = swap
+  }
+  return items
+}
+
 /** Small, well-known 32-bit PRNG: enough for shuffling, and identical on every platform. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed
   return () => {
     state = (state + 0x6d2b79f5) >>> 0
