@@ -8,12 +8,12 @@ export function cpuMs() {
 }
 
 /**
- * Texts per second of CPU time, one `classify` call each, cycling through `texts`. A second of
- * warm-up first, so the JIT has compiled the hot path and the model's pages are resident.
+ * Texts per second of CPU time, one `classify` call each, cycling through `texts`. A warm-up first
+ * (a second by default), so the JIT has compiled the hot path and the model's pages are resident.
  */
-export function classifyRate(classifier, texts, measureMs = 3000) {
+export function classifyRate(classifier, texts, measureMs = 3000, warmUpMs = 1000) {
   const warmUp = cpuMs()
-  while (cpuMs() - warmUp < 1000) for (const text of texts) classifier.classify(text)
+  while (cpuMs() - warmUp < warmUpMs) for (const text of texts) classifier.classify(text)
   let calls = 0
   const start = cpuMs()
   while (cpuMs() - start < measureMs) {

@@ -1,11 +1,14 @@
 """scikit-learn side of benchmarks/engine.mjs: the Python original's pipeline, measured on the same data.
 
-`measure` reports CPU time of this process (like the Node side), so a busy machine does not skew the
-ratios; `batches` reports wall time, like a server.
+`measure` and `rounds` report CPU time of this process (like the Node side), so a busy machine does
+not skew the ratios; `batches` reports wall time, like a server.
 
 Usage:
   python sklearn_engine.py measure --archive 20news-bydate.tar.gz --tweets tweets.txt --pickle out.pkl --reps 3
-      prints one JSON object: fit times, batched and one-at-a-time predict_proba throughput
+      prints one JSON object: fit times and one-at-a-time predict_proba throughput; saves the pipeline
+  python sklearn_engine.py rounds --pickle out.pkl --tweets tweets.txt --seconds 1
+      for each line read, measures batched predict_proba on all tweets for --seconds of CPU time and
+      prints one JSON line: tweets/s
   python sklearn_engine.py batches --archive 20news-bydate.tar.gz --tweets tweets.txt --batch 100 --seconds 10
       prints one JSON object: tweets/s of predict_proba on batches of --batch tweets (wall time, like a server)
   python sklearn_engine.py classify MODEL.pkl < in.jsonl > out.jsonl
@@ -52,11 +55,6 @@ def measure(args):
         pickle.dump({"pipeline": model, "classes": list(train.target_names)}, f)
 
     model.predict_proba(tweets[:100])  # warm-up
-    start = time.process_time()
-    for _ in range(args.reps):
-        model.predict_proba(tweets)
-    batched = len(tweets) * args.reps / (time.process_time() - start)
-
     # An even sample of the corpus (it is sorted by topic), not just its first topic.
     single = tweets[:: max(1, len(tweets) // args.single)][: args.single]
     start = time.process_time()
@@ -68,12 +66,28 @@ def measure(args):
         {
             "fit_ms": fit_ms,
             "vocabulary": len(model.named_steps["vect"].vocabulary_),
-            "batched_tweets_per_s": batched,
             "single_tweets_per_s": one_at_a_time,
             "tweets": len(tweets),
         },
         sys.stdout,
     )
+
+
+def rounds(args):
+    """One round of batched predict_proba per line read: the Node side alternates its own rounds with
+    these, so both run under the same conditions on a shared machine."""
+    with open(args.pickle, "rb") as f:
+        model = pickle.load(f)["pipeline"]
+    with open(args.tweets, encoding="utf-8") as f:
+        tweets = [line.rstrip("\n") for line in f]
+    model.predict_proba(tweets)  # warm-up
+    for _ in sys.stdin:
+        done = 0
+        start = time.process_time()
+        while time.process_time() - start < args.seconds:
+            model.predict_proba(tweets)
+            done += len(tweets)
+        print(json.dumps({"tweets_per_s": done / (time.process_time() - start)}), flush=True)
 
 
 def batches(args):
@@ -118,6 +132,10 @@ def main():
     m.add_argument("--pickle", required=True)
     m.add_argument("--reps", type=int, default=3)
     m.add_argument("--single", type=int, default=1000)
+    r = sub.add_parser("rounds")
+    r.add_argument("--pickle", required=True)
+    r.add_argument("--tweets", required=True)
+    r.add_argument("--seconds", type=float, default=1)
     b = sub.add_parser("batches")
     b.add_argument("--archive", required=True)
     b.add_argument("--tweets", required=True)
@@ -126,7 +144,7 @@ def main():
     c = sub.add_parser("classify")
     c.add_argument("model")
     args = parser.parse_args()
-    {"measure": measure, "batches": batches, "classify": classify}[args.command](args)
+    {"measure": measure, "rounds": rounds, "batches": batches, "classify": classify}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { TopicstreamError } from '../errors.js'
+import { expNonPositive } from './exp.js'
 import { computeWeights, usesPrior } from './naive-bayes.js'
 import type { TermIndex } from './term-index.js'
 import type { Classification, ClassifyOptions, LabelProbability, ModelMetadata, TermWeight } from './types.js'
@@ -109,20 +110,22 @@ export class TextClassifier {
     // top_k[0] is scikit-learn's predict(). Only the k reported probabilities are exponentiated.
     const order = this.#order
     let found = 0
+    let kth = -Infinity
     for (let c = 0; c < count; c++) {
       const score = jll[c] as number
-      if (found === k && score <= (jll[order[k - 1] as number] as number)) continue
+      if (found === k && score <= kth) continue
       let at = found < k ? found++ : k - 1
       while (at > 0 && score > (jll[order[at - 1] as number] as number)) {
         order[at] = order[at - 1] as number
         at--
       }
       order[at] = c
+      if (found === k) kth = jll[order[k - 1] as number] as number
     }
     const topK: LabelProbability[] = new Array(k)
     for (let i = 0; i < k; i++) {
       const c = order[i] as number
-      topK[i] = { label: classes[c] as string, probability: Math.exp((jll[c] as number) - logTotal) }
+      topK[i] = { label: classes[c] as string, probability: expNonPositive((jll[c] as number) - logTotal) }
     }
     const { label, probability: confidence } = topK[0] as LabelProbability
     if (options?.explain !== true) return { label, confidence, top_k: topK }
@@ -135,7 +138,7 @@ export class TextClassifier {
     const logTotal = this.#score(text)
     const jll = this.#jll
     const proba = new Float64Array(jll.length)
-    for (let c = 0; c < jll.length; c++) proba[c] = Math.exp((jll[c] as number) - logTotal)
+    for (let c = 0; c < jll.length; c++) proba[c] = expNonPositive((jll[c] as number) - logTotal)
     return proba
   }
 
@@ -224,14 +227,35 @@ export class TextClassifier {
     const usePrior = this.#usePrior
     const prior = this.#classLogPrior
     // Per class, the products are added in term order from 0, then the prior: the same additions,
-    // in the same order, as scipy's CSR × dense product, so the sums match bit for bit. Class-outer
-    // keeps each sum in a register (a text has few terms, so their rows stay in cache).
-    for (let c = 0; c < classes; c++) {
+    // in the same order, as scipy's CSR × dense product, so the sums match bit for bit. Four classes
+    // at a time keep four sums in registers and read each term's id and value once per four classes
+    // (measured: half the time of one class at a time on tweets with 20 classes).
+    let c = 0
+    for (; c + 4 <= classes; c += 4) {
+      let sum0 = 0
+      let sum1 = 0
+      let sum2 = 0
+      let sum3 = 0
+      for (let k = 0; k < n; k++) {
+        const value = values[k] as number
+        const at = (ids[k] as number) * classes + c
+        sum0 += value * (weights[at] as number)
+        sum1 += value * (weights[at + 1] as number)
+        sum2 += value * (weights[at + 2] as number)
+        sum3 += value * (weights[at + 3] as number)
+      }
+      jll[c] = sum0
+      jll[c + 1] = sum1
+      jll[c + 2] = sum2
+      jll[c + 3] = sum3
+    }
+    for (; c < classes; c++) {
       let sum = 0
       for (let k = 0; k < n; k++)
         sum += (values[k] as number) * (weights[(ids[k] as number) * classes + c] as number)
-      jll[c] = usePrior ? sum + (prior[c] as number) : sum
+      jll[c] = sum
     }
+    if (usePrior) for (let c = 0; c < classes; c++) jll[c] = (jll[c] as number) + (prior[c] as number)
     // scikit-learn's _logsumexp: the maxima are taken out of the sum for precision.
     let max = -Infinity
     for (let c = 0; c < classes; c++) if ((jll[c] as number) > max) max = jll[c] as number
@@ -241,10 +265,11 @@ export class TextClassifier {
     for (let c = 0; c < classes; c++) {
       const a = jll[c] as number
       if (a === max) ties++
-      else sum += Math.exp(a - shift)
+      else sum += expNonPositive(a - shift)
     }
     if (sum !== 0) sum /= ties
-    return Math.log1p(sum) + Math.log(ties) + max
+    // log(1) is 0: the usual single maximum costs no call.
+    return Math.log1p(sum) + (ties === 1 ? 0 : Math.log(ties)) + max
   }
 
   #explain(winner: number, limit: number): TermWeight[] {

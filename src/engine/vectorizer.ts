@@ -87,6 +87,9 @@ export class SparseVectorizer {
   private weigh(hits: Int32Array, found: number): number {
     const ids = this.ids
     const values = this.values
+    const idf = this.idf
+    const sublinearTf = this.sublinearTf
+    const useIdf = this.useIdf
     let n = 0
     let squares = 0
     for (let k = 0; k < found;) {
@@ -95,8 +98,8 @@ export class SparseVectorizer {
       while (run < found && hits[run] === term) run++
       let value = run - k
       k = run
-      if (this.sublinearTf) value = Math.log(value) + 1
-      if (this.useIdf) value *= this.idf[term] as number
+      if (sublinearTf) value = Math.log(value) + 1
+      if (useIdf) value *= idf[term] as number
       ids[n] = term
       values[n++] = value
       squares += value * value

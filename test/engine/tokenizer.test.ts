@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { analyze, tokenize } from '../../src/engine/index.js'
-import { compareCodePoints } from '../../src/engine/tokenizer.js'
+import { mulberry32 } from '../../src/engine/datasets/split.js'
+import { TokenSpans, compareCodePoints } from '../../src/engine/tokenizer.js'
 
 // Expected tokens come from scikit-learn's own analyzer (CountVectorizer().build_analyzer()),
 // written by scripts/python/gen_engine_fixtures.py; versions are recorded in the fixture.
@@ -60,6 +61,37 @@ describe('tokenize', () => {
 
   it('handles lone surrogates as separators', () => {
     expect(tokenize('ab\ud800cd\udc00ef')).toEqual(['ab', 'cd', 'ef'])
+  })
+})
+
+describe('TokenSpans', () => {
+  const spansOf = (text: string) => {
+    const spans = new TokenSpans()
+    const count = spans.scan(text)
+    return Array.from({ length: count }, (_, i) => [spans.starts[i], spans.ends[i], spans.hashes[i]])
+  }
+
+  it('finds the same spans and hashes whether a text takes the plain path or the general one', () => {
+    // A supplementary-plane letter anywhere sends a text to the general scan; here it sits after a
+    // separator, so the spans before it must be exactly those of the text without it. Emoji and
+    // lone surrogates are separators, which the plain path handles too.
+    const random = mulberry32(7)
+    const pieces = ['a', 'bc', 'déf', 'x_9', '42', 'é', ' ', '  ', '.', '-', "'", '\t', '😀', '\ud800']
+    for (let n = 0; n < 2000; n++) {
+      let text = ''
+      const length = Math.floor(random() * 12)
+      for (let i = 0; i < length; i++) text += pieces[Math.floor(random() * pieces.length)]
+      expect(spansOf(text + ' \u{1d401}'), JSON.stringify(text)).toEqual(spansOf(text))
+    }
+  })
+
+  it('reuses its buffers across texts of any size', () => {
+    const spans = new TokenSpans()
+    expect(spans.scan('ab '.repeat(100_000))).toBe(100_000)
+    expect(spans.scan('one two')).toBe(2)
+    expect([spans.starts[1], spans.ends[1]]).toEqual([4, 7])
+    expect(spans.scan('ab'.repeat(50_000) + ' cd')).toBe(2)
+    expect([spans.starts[1], spans.ends[1]]).toEqual([100_001, 100_003])
   })
 })
 
