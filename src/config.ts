@@ -61,6 +61,15 @@ export interface ParsedCommand<Specs extends OptionSpecs> {
   readonly help: boolean
 }
 
+/** What a command line may hold besides options. */
+export interface CommandLineShape {
+  /**
+   * Names of the positional arguments a command takes, in order (`['action']`). None unless
+   * declared: a stray word is far more often a typo or a value given to a switch than intended.
+   */
+  readonly positionals?: readonly string[]
+}
+
 /** `camelCase` option names become `--kebab-case` flags. */
 export function flagName(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
@@ -70,6 +79,7 @@ export function parseCommandLine<Specs extends OptionSpecs>(
   specs: Specs,
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  shape: CommandLineShape = {},
 ): ParsedCommand<Specs> {
   const parseSpec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
@@ -85,11 +95,19 @@ export function parseCommandLine<Specs extends OptionSpecs>(
 
   let parsed: ReturnType<typeof parseArgs>
   try {
-    parsed = parseArgs({ args: [...argv], options: parseSpec, strict: true, allowPositionals: true })
+    parsed = parseArgs({
+      args: [...argv],
+      options: parseSpec,
+      strict: true,
+      allowPositionals: true,
+      tokens: true,
+    })
   } catch (error) {
     throw unknownOptionError(error, Object.keys(parseSpec))
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>
+  // With --help the command prints its usage, which is the answer to a wrong argument too.
+  if (values.help !== true) refuseStrayPositionals(parsed, shape.positionals ?? [])
 
   const options: Record<string, unknown> = {}
   for (const [key, spec] of Object.entries(specs)) {
@@ -118,6 +136,27 @@ export function parseCommandLine<Specs extends OptionSpecs>(
     positionals: Object.freeze([...parsed.positionals]),
     help: values.help === true,
   })
+}
+
+function refuseStrayPositionals(parsed: ReturnType<typeof parseArgs>, accepted: readonly string[]): void {
+  const tokens = parsed.tokens ?? []
+  let positionals = 0
+  for (const [index, token] of tokens.entries()) {
+    if (token.kind !== 'positional' || positionals++ < accepted.length) continue
+    // `--proba 5`: the word was meant as the value of a switch, which takes none.
+    const previous = tokens[index - 1]
+    const why =
+      previous?.kind === 'option' && previous.value === undefined
+        ? `${previous.rawName} is a switch and takes no value`
+        : accepted.length === 0
+          ? 'this command takes options only'
+          : `this command takes ${accepted.map((name) => `<${name}>`).join(' ')} and options only`
+    throw new TopicstreamError(
+      'ERR_CONFIG_INVALID',
+      `Unexpected argument "${token.value}": ${why} (see --help)`,
+      { details: { argument: token.value } },
+    )
+  }
 }
 
 function convert(spec: OptionSpec, raw: string | boolean | string[], origin: string): unknown {

@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   ERR_TRAINING_INVALID:
     'Training parameters or training data are unusable (e.g. one class, empty vocabulary).',
   // Configuration and command line
-  ERR_CONFIG_INVALID: 'An option or environment variable has an invalid value.',
+  ERR_CONFIG_INVALID: 'An option, argument or environment variable is invalid.',
   ERR_CONFIG_UNKNOWN_OPTION: 'An option is not recognised.',
   // Security and limits
   ERR_UNAUTHENTICATED: 'A valid API key is required.',

@@ -95,8 +95,40 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(specs, ['--help'], {}).help).toBe(true)
   })
 
+  it('refuses positional arguments the command does not declare, and says what to do', () => {
+    const stray = errorOf(() => parseCommandLine(SPECS, ['--port', '1', 'extra', '--verbose'], {}))
+    expect(stray.code).toBe('ERR_CONFIG_INVALID')
+    expect(stray.message).toBe('Unexpected argument "extra": this command takes options only (see --help)')
+    expect(stray.details).toEqual({ argument: 'extra' })
+    expect(errorOf(() => parseCommandLine(SPECS, ['--', '--port'], {})).message).toMatch(
+      /^Unexpected argument "--port"/,
+    )
+    // A value given to a switch is the usual way to get here.
+    expect(errorOf(() => parseCommandLine(SPECS, ['--verbose', '5'], {})).message).toBe(
+      'Unexpected argument "5": --verbose is a switch and takes no value (see --help)',
+    )
+    expect(errorOf(() => parseCommandLine(SPECS, ['--no-docs', 'x'], {})).message).toMatch(
+      /--no-docs is a switch/,
+    )
+  })
+
+  it('accepts declared positionals, in order, and refuses one more', () => {
+    const shape = { positionals: ['action'] }
+    expect(parseCommandLine(SPECS, ['start', '--port', '1'], {}, shape).positionals).toEqual(['start'])
+    expect(parseCommandLine(SPECS, ['--port', '1'], {}, shape).positionals).toEqual([])
+    const extra = errorOf(() => parseCommandLine(SPECS, ['start', '--port', '1', 'now'], {}, shape))
+    expect(extra.code).toBe('ERR_CONFIG_INVALID')
+    expect(extra.message).toBe(
+      'Unexpected argument "now": this command takes <action> and options only (see --help)',
+    )
+  })
+
+  it('leaves stray arguments to --help, which prints the usage instead', () => {
+    expect(parseCommandLine(SPECS, ['extra', '--help'], {}).help).toBe(true)
+  })
+
   it('returns frozen options and positionals', () => {
-    const parsed = parseCommandLine(SPECS, ['file.txt'], {})
+    const parsed = parseCommandLine(SPECS, ['file.txt'], {}, { positionals: ['file'] })
     expect(parsed.positionals).toEqual(['file.txt'])
     expect(Object.isFrozen(parsed.options)).toBe(true)
     expect(Object.isFrozen(parsed.positionals)).toBe(true)

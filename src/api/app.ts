@@ -5,7 +5,12 @@
 import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type onRequestHookHandler,
+} from 'fastify'
 import type { ModelRegistry } from '../engine/model-registry.js'
 import { TopicstreamError } from '../errors.js'
 import { packageVersion } from '../version.js'
@@ -17,7 +22,7 @@ import { classifyRoutes } from './routes/classify.js'
 import { echoRoutes } from './routes/echo.js'
 import { healthRoutes } from './routes/health.js'
 import { modelRoutes } from './routes/models.js'
-import { securedScope } from './routes/secured-scope.js'
+import { apiKeyHook, securedScope } from './routes/secured-scope.js'
 import {
   batchResponseSchema,
   classificationSchema,
@@ -29,9 +34,15 @@ import {
 
 /**
  * Extra routes (e.g. the dashboard), called with the app after the core routes are registered:
- * `plugins: [(app) => app.register(dashboardPlugin, options)]`. The result is awaited.
+ * `plugins: [(app, { requireApiKey }) => app.register(dashboardPlugin, { requireApiKey, ...options })]`.
+ * The result is awaited.
  */
-export type AppExtension = (app: FastifyInstance) => unknown
+export type AppExtension = (app: FastifyInstance, context: AppExtensionContext) => unknown
+
+export interface AppExtensionContext {
+  /** The /v1 routes' API key check, for extension routes that serve data; undefined without keys. */
+  readonly requireApiKey: onRequestHookHandler | undefined
+}
 
 export interface BuildAppOptions {
   readonly registry: ModelRegistry
@@ -64,6 +75,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     const { status, error: ours } = toHttpError(error)
     if (status >= 500) request.log.error({ err: error, code: ours.code }, 'request failed')
     if (ours.code === 'ERR_NOT_READY') reply.header('retry-after', '1')
+    if (ours.code === 'ERR_UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer')
     return reply.code(status).send(errorBody(ours))
   })
   app.setNotFoundHandler((request, reply) => {
@@ -135,7 +147,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     { prefix: '/v1' },
   )
-  for (const extend of options.plugins ?? []) await extend(app)
+  const context: AppExtensionContext = { requireApiKey: apiKeyHook(config.apiKeys) }
+  for (const extend of options.plugins ?? []) await extend(app, context)
   return app
 }
 

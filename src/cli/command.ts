@@ -1,5 +1,11 @@
 import type { Readable, Writable } from 'node:stream'
-import { type OptionSpecs, type ParsedCommand, parseCommandLine, renderHelp } from '../config.js'
+import {
+  type CommandLineShape,
+  type OptionSpecs,
+  type ParsedCommand,
+  parseCommandLine,
+  renderHelp,
+} from '../config.js'
 
 /** What a command may touch: injected so tests can drive commands without a child process. */
 export interface CliIo {
@@ -24,16 +30,18 @@ export interface CommandHelp {
 }
 
 /**
- * Parses a command's arguments against its option table (flags, environment, defaults). On
- * `--help` it prints the help instead and returns undefined: the command then exits 0.
+ * Parses a command's arguments against its option table (flags, environment, defaults). Positional
+ * arguments are refused unless `shape` declares them. On `--help` it prints the help instead and
+ * returns undefined: the command then exits 0.
  */
 export function parseArguments<Specs extends OptionSpecs>(
   specs: Specs,
   argv: readonly string[],
   io: CliIo,
   help: CommandHelp,
+  shape: CommandLineShape = {},
 ): ParsedCommand<Specs> | undefined {
-  const parsed = parseCommandLine(specs, argv, io.env)
+  const parsed = parseCommandLine(specs, argv, io.env, shape)
   if (!parsed.help) return parsed
   io.stdout.write(renderHelp(help.usage, help.summary, specs))
   return undefined

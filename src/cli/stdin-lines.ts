@@ -1,23 +1,17 @@
 /**
- * Line-oriented stdin for the streaming commands (`classify`, `tokenize`). Splits raw bytes
- * itself rather than with readline so that each line can be checked as strict UTF-8, a line
- * larger than the limit is reported (and its bytes dropped as they arrive, keeping memory flat)
- * instead of buffered, and lines come in batches: one await per input chunk, not per line.
+ * Line-oriented stdin for the streaming commands (`classify`, `tokenize`): the shared line reader
+ * (strict UTF-8 per line, a line limit, batches per chunk), with answers in the CLI's own terms.
  */
 import { once } from 'node:events'
 import type { Readable, Writable } from 'node:stream'
 import type { OptionSpec } from '../config.js'
 import { TopicstreamError } from '../errors.js'
+import { readLineBatches } from '../line-reader.js'
+import type { InputLine } from '../line-reader.js'
 import { decodeStrictUtf8 } from '../utf8.js'
 
-export interface InputLine {
-  /** 1-based line number. */
-  readonly number: number
-  /** The line without its `\n` / `\r\n`; undefined when it was longer than the limit. */
-  readonly bytes: Buffer | undefined
-  /** Size of the line in bytes. */
-  readonly size: number
-}
+export { readLineBatches } from '../line-reader.js'
+export type { InputLine } from '../line-reader.js'
 
 /** The `--max-line-bytes` option of every command that reads stdin line by line. */
 export const MAX_LINE_BYTES_SPEC = {
@@ -26,43 +20,6 @@ export const MAX_LINE_BYTES_SPEC = {
   default: 64 * 1024 * 1024,
   description: 'Longer lines are answered with ERR_TEXT_TOO_LARGE',
 } as const satisfies OptionSpec
-
-const NEWLINE = 0x0a
-const CARRIAGE_RETURN = 0x0d
-
-export async function* readLineBatches(input: Readable, maxLineBytes: number): AsyncGenerator<InputLine[]> {
-  let pending: Buffer[] = []
-  let pendingSize = 0
-  let number = 0
-  const line = (last: Buffer): InputLine => {
-    const size = pendingSize + last.length
-    number++
-    if (size > maxLineBytes) return { number, bytes: undefined, size }
-    let bytes = pending.length === 0 ? last : Buffer.concat([...pending, last], size)
-    if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, -1)
-    return { number, bytes, size }
-  }
-  for await (const data of input) {
-    const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer)
-    const batch: InputLine[] = []
-    let start = 0
-    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-      batch.push(line(chunk.subarray(start, end)))
-      pending = []
-      pendingSize = 0
-      start = end + 1
-    }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start)
-      // Past the limit only the size is kept: the line will be answered with an error.
-      if (pendingSize + rest.length <= maxLineBytes) pending.push(Buffer.from(rest))
-      else pending = []
-      pendingSize += rest.length
-    }
-    if (batch.length > 0) yield batch
-  }
-  if (pendingSize > 0) yield [line(Buffer.alloc(0))]
-}
 
 /** Decodes a line as strict UTF-8, or returns the error to answer in its place. */
 export function decodeLine(line: InputLine): string | TopicstreamError {

@@ -67,10 +67,11 @@ export function createKafkaDashboard(options: KafkaDashboardOptions): KafkaDashb
       }))
     : undefined
   return {
-    extension: async (app) => {
+    extension: async (app, { requireApiKey }) => {
       await app.register(dashboardPlugin, {
         feed,
         stats,
+        requireApiKey,
         ...(viewers ? { onViewers: (count: number) => viewers.set(count) } : {}),
       })
     },

@@ -55,7 +55,7 @@ export const SERVE_OPTIONS = {
     secret: true,
     env: 'TOPICSTREAM_API_KEYS',
     description:
-      'Require this API key (repeatable; env: comma-separated) as `Authorization: Bearer KEY` on /v1 and gRPC',
+      'Require this API key (repeatable; env: comma-separated) as `Authorization: Bearer KEY` on /v1, the dashboard data and gRPC',
   },
   rateLimit: {
     kind: 'integer',

@@ -34,6 +34,8 @@ describe('API keys', () => {
     const server = await serve({ apiKeys: ['first-key', 'second-key'] })
     const missing = await classify(server)
     expect(missing.status).toBe(401)
+    // RFC 9110: a 401 names the scheme that would be accepted.
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer')
     expect(await missing.json()).toEqual({
       error: { code: 'ERR_UNAUTHENTICATED', message: expect.any(String) },
     })

@@ -35,8 +35,13 @@ function cli(args: readonly string[]): Promise<{ code: number; stdout: string; s
   })
 }
 
+/** The summary: the last line on stderr. */
+function lastLine(stderr: string): string {
+  return stderr.trimEnd().split('\n').at(-1) ?? ''
+}
+
 describe('topicstream produce', () => {
-  it('replays a CSV file into a new topic and sums up on stderr', async () => {
+  it('replays a CSV file into a new topic, sums up on stderr and exits 1 for the rejected row', async () => {
     const file = join(dir, 'tweets.csv')
     await writeFile(
       file,
@@ -59,9 +64,11 @@ describe('topicstream produce', () => {
       '--rate',
       '100',
     ])
-    expect(result.code, result.stderr).toBe(0)
+    expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toMatch(/rejected: .*tweets\.csv line 4 has no text/)
-    expect(result.stderr).toMatch(/done: sent 2, failed 1 \(read 3\)/)
+    expect(lastLine(result.stderr)).toMatch(
+      /^produce: done: sent 2, failed 1 \(read 3\) in \d+\.\d s; exit status 1: 1 record was rejected or not sent$/,
+    )
 
     const records = await collect(topic, 2)
     const values = records
@@ -82,6 +89,42 @@ describe('topicstream produce', () => {
       },
       { key: '222', value: expect.objectContaining({ id: '222', text: 'Android', label: 'google' }) },
     ])
+  })
+
+  it('exits 0 when every record of the file was sent', async () => {
+    const file = join(dir, 'clean.jsonl')
+    await writeFile(
+      file,
+      [
+        JSON.stringify({ id: 'c1', text: 'a clean first tweet' }),
+        JSON.stringify({ id: 'c2', text: 'and a second one' }),
+      ].join('\n'),
+    )
+    const topic = newTopic()
+    const result = await cli([
+      'produce',
+      ...['--brokers', kafkaBrokers().join(','), '--topic', topic, '--source', `replay:${file}`],
+    ])
+    expect(result.code, result.stderr).toBe(0)
+    expect(lastLine(result.stderr)).toMatch(/^produce: done: sent 2, failed 0 \(read 2\) in \d+\.\d s$/)
+    expect((await collect(topic, 2)).map((record) => String(record.key)).sort()).toEqual(['c1', 'c2'])
+  })
+
+  it('exits 1 after many rejected rows, counting past the printed warnings', async () => {
+    const file = join(dir, 'bad.jsonl')
+    const lines = Array.from({ length: 150 }, (_, i) => `not json ${i}`)
+    lines.splice(75, 0, JSON.stringify({ id: 'g1', text: 'the only good tweet' }))
+    await writeFile(file, lines.join('\n'))
+    const topic = newTopic()
+    const result = await cli([
+      'produce',
+      ...['--brokers', kafkaBrokers().join(','), '--topic', topic, '--source', `replay:${file}`],
+    ])
+    expect(result.code, result.stderr).toBe(1)
+    expect(result.stderr).toMatch(/further warnings are only counted/)
+    expect(lastLine(result.stderr)).toMatch(
+      /^produce: done: sent 1, failed 150 \(read 151\) in \d+\.\d s; exit status 1: 150 records were rejected or not sent$/,
+    )
   })
 
   it('stops gracefully on SIGTERM: flushes, prints the summary, exits 0', async () => {

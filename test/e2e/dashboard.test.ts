@@ -1,9 +1,10 @@
 /**
  * The dashboard in a real browser, on a real pipeline: the run's Kafka broker, a small model
  * trained here, the servers with the bridge and the dashboard, and the 20 Newsgroups test-split
- * producer; then its classify box on a server that requires API keys. Headless Chromium comes from
- * the system (Debian's `chromium` package), never from a download; without it the tests are
- * skipped locally and fail in CI.
+ * producer. Then, on a record source of its own, the page on a server that requires API keys (the
+ * key prompt, the feed and the classify box sharing one key) and on one that does not. Headless
+ * Chromium comes from the system (Debian's `chromium` package), never from a download; without it
+ * the tests are skipped locally and fail in CI.
  *
  * `TOPICSTREAM_UPDATE_SCREENSHOT=1` also writes the README's docs/dashboard.png.
  */
@@ -18,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/api/app.js'
 import { dashboardPlugin } from '../../src/api/dashboard/plugin.js'
 import { createRollingStats } from '../../src/api/dashboard/rolling-stats.js'
+import type { FeedListener, RecordFeed } from '../../src/api/dashboard/types.js'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
 import { loadDataset, saveModel, trainClassifier } from '../../src/engine/index.js'
 import { startPipeline } from '../../src/pipeline/pipeline.js'
@@ -182,60 +184,215 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   }, 120_000)
 })
 
-describe.skipIf(!hasChromium)('dashboard classify box on a server with API keys', () => {
+/** An in-memory record source, and the number of browsers connected to the stream. */
+function memoryFeed(): RecordFeed & { push(text: string, label?: string): void } {
+  const listeners = new Set<FeedListener>()
+  return {
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    push(text, label = 'sports') {
+      const now = Date.now()
+      for (const listener of listeners) {
+        listener({ text, label, confidence: 0.9, producedAt: now - 5, classifiedAt: now })
+      }
+    },
+  }
+}
+
+interface SmallDashboard {
+  readonly app: FastifyInstance
+  readonly url: string
+  readonly feed: ReturnType<typeof memoryFeed>
+  /** Browsers connected to the event stream now. */
+  viewers(): number
+}
+
+/** The REST API with the dashboard on a record source of our own, as `serve` and `up` wire it. */
+async function smallDashboard(apiKeys: readonly string[]): Promise<SmallDashboard> {
+  const feed = memoryFeed()
+  let viewers = 0
+  const app = await buildApp({
+    registry: tinyRegistry(),
+    config: { apiKeys },
+    plugins: [
+      (server, { requireApiKey }) =>
+        server.register(dashboardPlugin, {
+          feed,
+          stats: createRollingStats(),
+          recordsIntervalMs: 50,
+          requireApiKey,
+          onViewers: (count) => {
+            viewers = count
+          },
+        }),
+    ],
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return { app, url: `http://127.0.0.1:${port}/`, feed, viewers: () => viewers }
+}
+
+/** Cuts every connection to the server, as a network drop would; the server keeps listening. */
+async function dropConnections(dashboard: SmallDashboard): Promise<void> {
+  dashboard.app.server.closeAllConnections()
+  await expect.poll(dashboard.viewers).toBe(0)
+}
+
+// Runs in the page; typed loosely because the project's TypeScript has no DOM library.
+interface PageStorage {
+  sessionStorage: { getItem(key: string): string | null }
+  localStorage: { length: number }
+}
+const storedKeys = (page: Page): Promise<{ session: string | null; local: number }> =>
+  page.evaluate(() => {
+    const { sessionStorage, localStorage } = globalThis as unknown as PageStorage
+    return { session: sessionStorage.getItem('topicstream.apiKey'), local: localStorage.length }
+  })
+
+const feedTexts = (page: Page): Promise<string[]> => page.locator('#feed li .text').allTextContents()
+
+describe.skipIf(!hasChromium)('dashboard on a server with API keys', () => {
   const KEY = 'dashboard-test-key'
   let work: string
-  let app: FastifyInstance
+  let dashboard: SmallDashboard
+  let context: BrowserContext
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'topicstream-dashboard-keys-'))
+    dashboard = await smallDashboard([KEY])
+    dashboard.feed.push('the striker scored before anyone watched')
+    ;({ context } = await openBrowser(work))
+  })
+
+  afterAll(async () => {
+    await context?.close()
+    await dashboard?.app.close()
+    if (work) await rm(work, { recursive: true, force: true })
+  })
+
+  it('asks for the key, then shows live records and classifies with it, for this tab only', async () => {
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    await page.goto(dashboard.url)
+
+    // The stream is refused: the page asks for the key and shows nothing of the data.
+    await page.locator('#key-form').waitFor()
+    await expect.poll(() => page.locator('#key-message').textContent()).toContain('needs an API key')
+    expect(await page.locator('#state').getAttribute('data-state')).toBe('locked')
+    expect(await page.locator('#feed-empty').textContent()).toContain('needs an API key')
+    expect(await page.locator('#feed li').count()).toBe(0)
+    expect(dashboard.viewers()).toBe(0)
+
+    await page.fill('#api-key', 'not-the-key')
+    await page.click('#key-button')
+    await expect.poll(() => page.locator('#key-message').textContent()).toContain('refused')
+    expect(await page.locator('#feed li').count()).toBe(0)
+
+    // The right key: the history, then live records, and the prompt goes away.
+    await page.fill('#api-key', KEY)
+    await page.click('#key-button')
+    await expect.poll(() => feedTexts(page)).toContain('the striker scored before anyone watched')
+    await expect.poll(() => page.locator('#key-form').isVisible()).toBe(false)
+    await expect.poll(dashboard.viewers).toBe(1)
+    dashboard.feed.push('a live goal in extra time')
+    await expect.poll(() => feedTexts(page)).toContain('a live goal in extra time')
+    await expect.poll(() => page.locator('#total').textContent()).toBe('2')
+
+    // After a drop the stream comes back by itself, with the key.
+    await dropConnections(dashboard)
+    dashboard.feed.push('a record sent while the page was away')
+    await expect
+      .poll(() => feedTexts(page), { timeout: 20_000 })
+      .toContain('a record sent while the page was away')
+    expect(await page.locator('#key-form').isVisible()).toBe(false)
+
+    // The classify box uses the same key without asking again.
+    await page.fill('#classify-text', 'the striker scored a late goal and the team won the match')
+    await page.click('#classify-button')
+    await page.locator('#topk li').first().waitFor()
+    expect(await page.locator('#topk li .name').first().textContent()).toBe('sports')
+    expect(await page.locator('#classify-error').textContent()).toBe('')
+
+    // Kept for the tab's session only: a reload reconnects without asking.
+    expect(await storedKeys(page)).toEqual({ session: KEY, local: 0 })
+    await page.reload()
+    await expect.poll(() => feedTexts(page)).toContain('a live goal in extra time')
+    expect(await page.locator('#key-form').isVisible()).toBe(false)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
+
+  it('the classify box asks for the same key after a 401, and the feed follows once it is given', async () => {
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    await page.goto(dashboard.url)
+    await page.locator('#key-form').waitFor()
+
+    await page.fill('#classify-text', 'the striker scored a late goal and the team won the match')
+    await page.click('#classify-button')
+    await expect.poll(() => page.locator('#classify-error').textContent()).toContain('needs an API key')
+    expect(await page.locator('#api-key').isVisible()).toBe(true)
+
+    await page.fill('#api-key', 'not-the-key')
+    await page.click('#classify-button')
+    await expect
+      .poll(() => page.locator('#classify-error').textContent())
+      .toContain('A valid API key is required')
+    expect(await page.locator('#feed li').count()).toBe(0)
+
+    await page.fill('#api-key', KEY)
+    await page.click('#classify-button')
+    await page.locator('#topk li').first().waitFor()
+    expect(await page.locator('#topk li .name').first().textContent()).toBe('sports')
+    expect(await page.locator('#classify-error').textContent()).toBe('')
+    await expect.poll(() => feedTexts(page)).toContain('the striker scored before anyone watched')
+    await expect.poll(() => page.locator('#key-form').isVisible()).toBe(false)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
+})
+
+describe.skipIf(!hasChromium)('dashboard on a server without API keys', () => {
+  let work: string
+  let dashboard: SmallDashboard
   let context: BrowserContext
   let page: Page
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'topicstream-dashboard-keys-'))
-    app = await buildApp({
-      registry: tinyRegistry(),
-      config: { apiKeys: [KEY] },
-      plugins: [
-        (server) =>
-          server.register(dashboardPlugin, {
-            feed: { subscribe: () => () => {} },
-            stats: createRollingStats(),
-          }),
-      ],
-    })
-    await app.listen({ host: '127.0.0.1', port: 0 })
+    work = await mkdtemp(join(tmpdir(), 'topicstream-dashboard-open-'))
+    dashboard = await smallDashboard([])
     ;({ context, page } = await openBrowser(work))
   })
 
   afterAll(async () => {
     await context?.close()
-    await app?.close()
+    await dashboard?.app.close()
     if (work) await rm(work, { recursive: true, force: true })
   })
 
-  it('asks for the key after a 401, shows a refused key, and classifies with the right one', async () => {
+  it('shows live records and classifies without asking, and reconnects after a drop', async () => {
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
-    const address = app.server.address()
-    const port = typeof address === 'object' && address !== null ? address.port : 0
-    await page.goto(`http://127.0.0.1:${port}/`)
-    expect(await page.locator('#classify-key').isVisible()).toBe(false)
+    await page.goto(dashboard.url)
+    await expect.poll(dashboard.viewers).toBe(1)
+    dashboard.feed.push('the goalkeeper saved a penalty', 'sports')
+    await expect.poll(() => feedTexts(page)).toContain('the goalkeeper saved a penalty')
+
+    await dropConnections(dashboard)
+    dashboard.feed.push('the chef cooked a curry', 'food')
+    await expect.poll(() => feedTexts(page), { timeout: 20_000 }).toContain('the chef cooked a curry')
 
     await page.fill('#classify-text', 'the striker scored a late goal and the team won the match')
     await page.click('#classify-button')
-    await expect.poll(() => page.locator('#classify-error').textContent()).toContain('needs an API key')
-    expect(await page.locator('#classify-key').isVisible()).toBe(true)
-
-    await page.fill('#classify-key', 'not-the-key')
-    await page.click('#classify-button')
-    await expect
-      .poll(() => page.locator('#classify-error').textContent())
-      .toContain('A valid API key is required')
-
-    await page.fill('#classify-key', KEY)
-    await page.click('#classify-button')
     await page.locator('#topk li').first().waitFor()
     expect(await page.locator('#topk li .name').first().textContent()).toBe('sports')
-    expect(await page.locator('#classify-error').textContent()).toBe('')
+    expect(await page.locator('#key-form').isVisible()).toBe(false)
+    expect(await storedKeys(page)).toEqual({ session: null, local: 0 })
     expect(errors).toEqual([])
   }, 60_000)
 })

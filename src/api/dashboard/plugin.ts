@@ -7,11 +7,14 @@
  *   GET /dashboard/<asset>   its script and stylesheet
  *   GET /dashboard/events    SSE: `records` (batched, newest last) and `stats` (every second)
  *   GET /dashboard/snapshot  the current stats snapshot as JSON
+ *
+ * With `requireApiKey` (the REST API's key check), the two data routes need the key like /v1 does;
+ * the page and its assets hold no data and stay open, so the page can ask for the key.
  */
 import { readFileSync, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { ServerResponse } from 'node:http'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify'
 import type { DashboardStats, FeedRecord, RecordFeed } from './types.js'
 
 export interface DashboardOptions {
@@ -25,11 +28,16 @@ export interface DashboardOptions {
   readonly recentRecords?: number
   /** Told the number of connected browsers whenever it changes (e.g. for a gauge). */
   readonly onViewers?: (count: number) => void
+  /**
+   * Runs before the stream and the snapshot: the API key check of `buildApp` (its extension context's
+   * `requireApiKey`), so the dashboard's data is refused exactly as /v1 refuses. Absent: open.
+   */
+  readonly requireApiKey?: onRequestHookHandler | undefined
 }
 
 /** A browser slower than this many buffered bytes misses batches until it catches up. */
 const SLOW_CLIENT_BYTES = 1 << 20
-/** A browser this far behind is disconnected; its EventSource reconnects. */
+/** A browser this far behind is disconnected; the page reconnects. */
 const STUCK_CLIENT_BYTES = 8 << 20
 const MAX_TEXT_CHARS = 600
 
@@ -155,9 +163,15 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
     })
   }
 
-  app.get('/dashboard/snapshot', { schema: { hide: true } }, async () => stats.snapshot())
+  // Route hooks run before the handler, so a refused stream is never hijacked.
+  const dataRoute = () => ({
+    schema: { hide: true },
+    ...(options.requireApiKey ? { onRequest: options.requireApiKey } : {}),
+  })
 
-  app.get('/dashboard/events', { schema: { hide: true } }, (request, reply) => {
+  app.get('/dashboard/snapshot', dataRoute(), async () => stats.snapshot())
+
+  app.get('/dashboard/events', dataRoute(), (request, reply) => {
     reply.hijack()
     const response = reply.raw
     response.writeHead(200, {

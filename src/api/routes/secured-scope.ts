@@ -3,30 +3,36 @@
  * metrics and docs stay open so probes and scrapers work without credentials.
  */
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { TopicstreamError } from '../../errors.js'
 import type { ApiConfig } from '../api-config.js'
 import { createKeyChecker } from '../api-keys.js'
 
-export async function securedScope(scope: FastifyInstance, config: ApiConfig): Promise<void> {
-  const check = createKeyChecker(config.apiKeys)
-  if (check !== undefined) {
-    scope.addHook('onRequest', (request, _reply, done) => {
-      if (check(request.headers.authorization)) return done()
-      done(
-        new TopicstreamError(
-          'ERR_UNAUTHENTICATED',
-          'A valid API key is required (Authorization: Bearer KEY)',
-        ),
-      )
-    })
+/**
+ * The API key check as an `onRequest` hook, or undefined when no keys are configured. The /v1 scope
+ * and any other route that serves data (the dashboard's stream) use this one hook, so they refuse
+ * alike: 401 ERR_UNAUTHENTICATED through the app's error handler.
+ */
+export function apiKeyHook(keys: readonly string[]): onRequestHookHandler | undefined {
+  const check = createKeyChecker(keys)
+  if (check === undefined) return undefined
+  return (request, _reply, done) => {
+    if (check(request.headers.authorization)) return done()
+    done(
+      new TopicstreamError('ERR_UNAUTHENTICATED', 'A valid API key is required (Authorization: Bearer KEY)'),
+    )
   }
+}
+
+export async function securedScope(scope: FastifyInstance, config: ApiConfig): Promise<void> {
+  const requireKey = apiKeyHook(config.apiKeys)
+  if (requireKey !== undefined) scope.addHook('onRequest', requireKey)
   if (config.rateLimit > 0) {
     await scope.register(rateLimit, {
       max: config.rateLimit,
       timeWindow: config.rateLimitWindowMs,
       // Per key only when keys are checked; otherwise any header value would open a fresh bucket.
-      keyGenerator: check === undefined ? byAddress : byKey,
+      keyGenerator: requireKey === undefined ? byAddress : byKey,
       errorResponseBuilder: (_request, context) =>
         new TopicstreamError(
           'ERR_RATE_LIMITED',

@@ -78,6 +78,16 @@ export function createIdGenerator(start = Date.now()): () => string {
   return () => `${start}${String(sequence++).padStart(6, '0')}`
 }
 
+/**
+ * The id a record gets on pass `pass` of a looping replay: the input's own id on the first pass,
+ * `ID~N` on pass N after it. Every pass then sends new ids, so consumers that deduplicate by id
+ * (and exactly-once checks) do not take a later pass for duplicates, and each record still shows
+ * which input it came from.
+ */
+export function idOnPass(id: string, pass: number): string {
+  return pass === 1 ? id : `${id}~${pass}`
+}
+
 function pick(row: RowFields, names: readonly string[]): unknown {
   for (const name of names) {
     if (row[name] !== undefined) return row[name]

@@ -6,6 +6,7 @@
 import { mulberry32, shuffle } from '../../engine/datasets/split.js'
 import { loadDataset } from '../../engine/index.js'
 import { TopicstreamError } from '../../errors.js'
+import { idOnPass } from './normalize.js'
 import type { TweetSource } from './types.js'
 
 export const TWEET_MAX_CHARS = 280
@@ -41,11 +42,13 @@ export async function createTwentyNewsgroupsSource(
   return {
     name: '20news-test',
     async *read(signal) {
+      let pass = 0
       do {
+        pass++
         for (const index of order) {
           if (signal.aborted) return
           yield {
-            id: `20news-test-${index}`,
+            id: idOnPass(`20news-test-${index}`, pass),
             text: tweetSizedPost(test.texts[index] ?? ''),
             created_at: new Date().toISOString(),
             author_id: null,

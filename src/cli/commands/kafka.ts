@@ -71,14 +71,14 @@ export const kafkaCommand: Command = {
   options: KAFKA_OPTIONS,
   summary: 'Start, stop or query the local Apache Kafka broker',
   async run(argv, io) {
-    const parsed = parseArguments(KAFKA_OPTIONS, argv, io, HELP)
+    const parsed = parseArguments(KAFKA_OPTIONS, argv, io, HELP, { positionals: ['action'] })
     if (parsed === undefined) return 0
     const { options, positionals } = parsed
-    const [action, ...extra] = positionals
-    if (action === undefined || !['start', 'stop', 'status'].includes(action) || extra.length > 0) {
+    const [action] = positionals
+    if (action === undefined || !['start', 'stop', 'status'].includes(action)) {
       throw new TopicstreamError(
         'ERR_CONFIG_INVALID',
-        `expected one of start, stop, status${action === undefined ? '' : `, got "${[action, ...extra].join(' ')}"`}`,
+        `expected one of start, stop, status${action === undefined ? '' : `, got "${action}"`}`,
       )
     }
     const broker = await import('../../bridge/broker/index.js')

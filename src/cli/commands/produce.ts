@@ -7,7 +7,6 @@ import type { KafkaLogger } from '../../bridge/kafka-client.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
 import { DEFAULT_KEYWORDS, DEFAULT_TWITTER_API_URL } from '../../bridge/sources/defaults.js'
 import type { OptionSpecs } from '../../config.js'
-import { TopicstreamError } from '../../errors.js'
 import { type Command, type CommandHelp, parseArguments } from '../command.js'
 import { listenForStopSignal } from '../signals.js'
 
@@ -74,7 +73,8 @@ const HELP: CommandHelp = {
   summary: `Writes tweets to a Kafka topic: key = tweet id, value = JSON {"id","text","created_at","author_id",
 "lang","source"} plus "label" when the source knows the true topic (Sanders corpus Topic column, 20 Newsgroups
 category). Uses an idempotent producer. Inputs that cannot be read are reported and counted as failed.
-Stops at the end of the source, or on Ctrl-C/SIGTERM after flushing; prints "sent N, failed N" on stderr.`,
+Stops at the end of the source, or on Ctrl-C/SIGTERM after flushing; prints "sent N, failed N" on stderr
+and exits 1 when any record was rejected or could not be sent (0 when all were sent).`,
 }
 
 /** Rejections beyond this many are counted but no longer printed one by one. */
@@ -87,10 +87,7 @@ export const produceCommand: Command = {
   async run(argv, io) {
     const parsed = parseArguments(PRODUCE_OPTIONS, argv, io, HELP)
     if (parsed === undefined) return 0
-    const { options, positionals } = parsed
-    if (positionals.length > 0) {
-      throw new TopicstreamError('ERR_CONFIG_INVALID', `unexpected argument "${positionals[0]}"`)
-    }
+    const { options } = parsed
     const { startTweetProducer } = await import('../../bridge/tweet-producer.js')
 
     let warnings = 0
@@ -139,10 +136,15 @@ export const produceCommand: Command = {
     try {
       const { sent, failed, read } = await producer.done
       const seconds = (performance.now() - started) / 1000
+      // A script replaying a file must be able to tell that records were dropped.
+      const verdict =
+        failed === 0
+          ? ''
+          : `; exit status 1: ${failed} ${failed === 1 ? 'record was' : 'records were'} rejected or not sent`
       io.stderr.write(
-        `produce: done: sent ${sent}, failed ${failed} (read ${read}) in ${seconds.toFixed(1)} s\n`,
+        `produce: done: sent ${sent}, failed ${failed} (read ${read}) in ${seconds.toFixed(1)} s${verdict}\n`,
       )
-      return 0
+      return failed === 0 ? 0 : 1
     } catch (error) {
       const { sent, failed } = producer.stats()
       io.stderr.write(`produce: stopped by an error: sent ${sent}, failed ${failed}\n`)

@@ -2,7 +2,6 @@
  * `topicstream serve`: REST and gRPC over one model registry, optionally with the Kafka bridge and
  * the dashboard in the same process. Stops gracefully on SIGTERM/SIGINT and exits 0.
  */
-import { TopicstreamError } from '../../errors.js'
 import { SERVE_OPTIONS } from '../../pipeline/serve-options.js'
 import { type Command, parseArguments } from '../command.js'
 import { listenForStopSignal } from '../signals.js'
@@ -17,10 +16,7 @@ export const serveCommand: Command = {
       summary: serveCommand.summary,
     })
     if (parsed === undefined) return 0
-    const { options, positionals } = parsed
-    if (positionals.length > 0) {
-      throw new TopicstreamError('ERR_CONFIG_INVALID', `Unexpected argument "${positionals[0]}"`)
-    }
+    const { options } = parsed
     const { startServe } = await import('../../pipeline/serve.js')
     const running = await startServe(options)
     const stopSignal = listenForStopSignal()

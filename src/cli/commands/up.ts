@@ -19,6 +19,7 @@ export const UP_OPTIONS = {
   host: SERVE_OPTIONS.host,
   port: SERVE_OPTIONS.port,
   grpcPort: SERVE_OPTIONS.grpcPort,
+  apiKey: SERVE_OPTIONS.apiKey,
   brokers: {
     kind: 'list',
     env: 'KAFKA_BROKERS',
@@ -165,7 +166,7 @@ export const upCommand: Command = {
             dataset: options.dataset,
           },
           bridge: { ...bridgeTopology(options), topK: options.topK },
-          api: { maxTextBytes: options.maxTextBytes },
+          api: { maxTextBytes: options.maxTextBytes, apiKeys: options.apiKey ?? [] },
           producer: producerChoice(options),
           logLevel: options.logLevel,
           env: io.env,

@@ -117,7 +117,7 @@ describe('dashboardPlugin', () => {
     expect(page.body).toContain('/dashboard/app.js')
     const script = await app.inject({ url: '/dashboard/app.js' })
     expect(script.headers['content-type']).toMatch(/^text\/javascript/)
-    expect(script.body).toContain("new EventSource('/dashboard/events')")
+    expect(script.body).toContain("const STREAM_URL = '/dashboard/events'")
     const css = await app.inject({ url: '/dashboard/style.css' })
     expect(css.headers['content-type']).toMatch(/^text\/css/)
   })

@@ -133,3 +133,127 @@ describe('replay source, JSON Lines', () => {
     })
   })
 })
+
+const outcome = (item: SourceItem): string =>
+  isRejected(item) ? `rejected: ${item.rejected.message}` : `${item.id}: ${item.text}`
+
+describe('replay source, line rules', () => {
+  const bytes = (...parts: (string | number[])[]): Buffer =>
+    Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))))
+
+  it('JSON Lines: rejects a line that is not valid UTF-8 and reads the next one', async () => {
+    const path = join(dir, 'bad-bytes.jsonl')
+    await writeFile(
+      path,
+      bytes(
+        '\uFEFF{"id": "1", "text": "first"}\n{"id": "2", "text": "caf',
+        [0xe9],
+        '"}\n{"id": "3", "text": "third"}\n',
+      ),
+    )
+    expect((await collect(await createReplaySource({ path }))).map(outcome)).toEqual([
+      '1: first',
+      `rejected: ${path} line 2 is not valid UTF-8`,
+      '3: third',
+    ])
+  })
+
+  it('JSON Lines: rejects a line over the limit and reads the next one', async () => {
+    const path = join(dir, 'long-line.jsonl')
+    const long = JSON.stringify({ id: '2', text: 'x'.repeat(200_000) })
+    await writeFile(path, `{"id": "1", "text": "first"}\n${long}\n{"id": "3", "text": "third"}`)
+    const items = await collect(await createReplaySource({ path, maxLineBytes: 100_000 }))
+    expect(items.map(outcome)).toEqual([
+      '1: first',
+      `rejected: ${path} line 2 is ${long.length} bytes, more than the 100000-byte line limit`,
+      '3: third',
+    ])
+    expect((items[1] as { rejected: { code: string } }).rejected.code).toBe('ERR_SOURCE_INVALID')
+  })
+
+  it('CSV: rejects a row that is not valid UTF-8 or over the limit, and reads the rows after it', async () => {
+    const path = join(dir, 'bad-rows.csv')
+    await writeFile(
+      path,
+      bytes(
+        '\uFEFFid,text,created_at\r\n',
+        '1,first,\r\n',
+        '2,caf',
+        [0xe9],
+        ',\r\n',
+        `3,"${'x'.repeat(300)}",\r\n`,
+        '4,bad date,yesterday-ish\r\n',
+        '5,"two\r\nlines",\r\n',
+        '6,last,\r\n',
+      ),
+    )
+    const items = await collect(await createReplaySource({ path, maxLineBytes: 100 }))
+    expect(items.map(outcome)).toEqual([
+      '1: first',
+      `rejected: ${path} line 3 is not valid UTF-8`,
+      `rejected: ${path} line 4 is 306 bytes, more than the 100-byte line limit`,
+      `rejected: ${path} line 5 has an unreadable date "yesterday-ish"`,
+      '5: two\r\nlines',
+      '6: last',
+    ])
+  })
+
+  it('CSV: a quoted record spanning a rejected line is reported, not sent without that line', async () => {
+    const path = join(dir, 'spanning.csv')
+    await writeFile(path, bytes('id,text\n1,"starts here\n', [0xff], '\nends here"\n2,next\n'))
+    const messages = (await collect(await createReplaySource({ path }))).map(outcome)
+    expect(messages[0]).toMatch(new RegExp(`^rejected: ${path} line 2 is not valid CSV: Quote Not Closed`))
+    expect(messages[1]).toBe(`rejected: ${path} line 3 is not valid UTF-8`)
+    // What followed the rejected line inside the quotes is no record either.
+    expect(messages.slice(2, -1).every((message) => message.startsWith('rejected:'))).toBe(true)
+    expect(messages.at(-1)).toBe('2: next')
+  })
+
+  it('CSV: a record growing past the limit over many lines ends the replay with the reason', async () => {
+    const path = join(dir, 'unclosed.csv')
+    await writeFile(path, `id,text\n1,ok\n2,"never closed\n${'more text\n'.repeat(50)}3,lost\n`)
+    const items: SourceItem[] = []
+    const reading = (async () => {
+      const source = await createReplaySource({ path, maxLineBytes: 100 })
+      for await (const item of source.read(new AbortController().signal)) items.push(item)
+    })()
+    await expect(reading).rejects.toMatchObject({
+      code: 'ERR_SOURCE_INVALID',
+      message: expect.stringMatching(/line \d+ is inside a CSV record longer than the 100-byte limit/),
+    })
+    expect(items.map(outcome)).toEqual(['1: ok'])
+  })
+
+  it('CSV: a header row that cannot be read fails the replay', async () => {
+    const path = join(dir, 'bad-header.csv')
+    await writeFile(path, bytes('id,t', [0xff], 'xt\n1,first\n'))
+    await expect(collect(await createReplaySource({ path }))).rejects.toMatchObject({
+      code: 'ERR_SOURCE_INVALID',
+      message: `${path} line 1 (the header row) is not valid UTF-8; the file cannot be read`,
+    })
+  })
+})
+
+describe('replay source, looping', () => {
+  it('keeps the ids of the file on the first pass and sends ID~N on pass N', async () => {
+    for (const [name, content] of [
+      ['ids.csv', 'id,text\n1,first\n2,second\n'],
+      ['ids.jsonl', '{"id":"1","text":"first"}\n{"id":"2","text":"second"}\n'],
+    ] as const) {
+      const path = join(dir, name)
+      await writeFile(path, content)
+      const items = await collect(await createReplaySource({ path, loop: true }), 5)
+      expect(items.map(outcome)).toEqual(['1: first', '2: second', '1~2: first', '2~2: second', '1~3: first'])
+    }
+  })
+
+  it('gives rows without an id distinct ids on every pass too', async () => {
+    const path = join(dir, 'no-ids.jsonl')
+    await writeFile(path, '{"text":"a"}\n{"text":"b"}\n')
+    const ids = (await collect(await createReplaySource({ path, loop: true }), 6)).map(
+      (item) => (item as TweetRecord).id,
+    )
+    expect(new Set(ids).size).toBe(6)
+    expect(ids.slice(2, 4).every((id) => id.endsWith('~2'))).toBe(true)
+  })
+})

@@ -86,9 +86,13 @@ describe('20news-test source', () => {
     expect((await collect(Infinity)).map((tweet) => tweet.id)).toEqual(tweets.map((tweet) => tweet.id))
   })
 
-  it('starts over when looping', async () => {
+  it('starts over when looping, with the pass number on the ids of later passes', async () => {
     const tweets = await collect(7, true)
     expect(tweets).toHaveLength(7)
-    expect(tweets.slice(3, 6).map((tweet) => tweet.id)).toEqual(tweets.slice(0, 3).map((tweet) => tweet.id))
+    const first = tweets.slice(0, 3)
+    expect(first.every((tweet) => /^20news-test-\d+$/.test(tweet.id))).toBe(true)
+    expect(tweets.slice(3, 6).map((tweet) => tweet.id)).toEqual(first.map((tweet) => `${tweet.id}~2`))
+    expect(tweets.slice(3, 6).map((tweet) => tweet.text)).toEqual(first.map((tweet) => tweet.text))
+    expect(tweets[6]?.id).toBe(`${first[0]?.id}~3`)
   })
 })

@@ -1,5 +1,6 @@
-/* global document, EventSource, fetch */
-// The dashboard page: one EventSource for records and stats, one form for ad-hoc classification.
+/* global document, fetch, sessionStorage, AbortController, TextDecoder */
+/* global reportError, setTimeout, clearTimeout */
+// The dashboard page: one event stream for records and stats, one form for ad-hoc classification.
 // Untrusted text is only ever set through textContent, never parsed as HTML.
 
 const SVG = 'http://www.w3.org/2000/svg'
@@ -295,23 +296,21 @@ async function classify(event) {
     error.textContent = 'Type some text first.'
     return
   }
+  // A key typed but not yet confirmed with its own button counts too.
+  const typed = $('api-key').value.trim()
+  if (typed !== '' && typed !== apiKey) useKey(typed)
   button.disabled = true
-  const keyField = $('classify-key')
-  const key = keyField.value.trim()
-  const headers = { 'content-type': 'application/json' }
-  if (key !== '') headers.authorization = `Bearer ${key}`
   try {
     const response = await fetch('/v1/classify', {
       method: 'POST',
-      headers,
+      headers: { 'content-type': 'application/json', ...authorization() },
       body: JSON.stringify({ text, top_k: 5, explain: true }),
     })
     const body = await response.json()
-    // A server with API keys: ask for one here rather than failing on every try.
+    // A server with API keys: ask for one rather than failing on every try.
     if (response.status === 401) {
-      keyField.hidden = false
-      keyField.focus()
-      if (key === '') throw new Error('this server needs an API key; enter it and classify again')
+      askForKey(apiKey === '' ? 'This server needs an API key.' : 'The server refused this API key.')
+      if (apiKey === '') throw new Error('this server needs an API key; enter it above and classify again')
     }
     if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`)
     renderResult(text, body)
@@ -322,21 +321,192 @@ async function classify(event) {
   }
 }
 
-// ---- wiring ----------------------------------------------------------------------------------
+// ---- API key ---------------------------------------------------------------------------------
 
-function connect() {
-  const events = new EventSource('/dashboard/events')
-  events.addEventListener('records', (event) => addRecords(JSON.parse(event.data)))
-  events.addEventListener('stats', (event) => renderStats(JSON.parse(event.data)))
-  events.addEventListener('error', () => {
-    const state = $('state')
-    state.dataset.state = 'down'
-    state.textContent = 'server unreachable'
+// One key for the stream and the classify box, kept for this tab only: sessionStorage, never
+// localStorage, so it does not outlive the browsing session.
+const KEY_STORAGE = 'topicstream.apiKey'
+let apiKey = readStoredKey()
+
+function readStoredKey() {
+  try {
+    return sessionStorage.getItem(KEY_STORAGE) ?? ''
+  } catch {
+    return '' // storage disabled: the key lives in memory only
+  }
+}
+
+function authorization() {
+  return apiKey === '' ? {} : { authorization: `Bearer ${apiKey}` }
+}
+
+function askForKey(message) {
+  const form = $('key-form')
+  $('key-message').textContent = message
+  if (form.hidden) {
+    form.hidden = false
+    $('api-key').focus()
+  }
+}
+
+function useKey(key) {
+  apiKey = key
+  try {
+    if (key === '') sessionStorage.removeItem(KEY_STORAGE)
+    else sessionStorage.setItem(KEY_STORAGE, key)
+  } catch {
+    // storage disabled: the key lives in memory only
+  }
+  reconnectNow()
+}
+
+function keyAccepted() {
+  $('key-form').hidden = true
+  $('key-message').textContent = ''
+}
+
+// ---- event stream ----------------------------------------------------------------------------
+
+// EventSource cannot send an Authorization header, so the stream is read with fetch and parsed here.
+// Like EventSource, it reconnects after a drop, waiting the server's `retry:` time (doubled after
+// each failed attempt, up to a limit).
+const STREAM_URL = '/dashboard/events'
+const MAX_RETRY_MS = 30_000
+const handlers = new Map([
+  ['records', addRecords],
+  ['stats', renderStats],
+])
+let retryMs = 2000
+let streamController
+let wake = () => {}
+
+/** A parser of the `text/event-stream` format: feed it decoded text, it calls `onEvent(type, data)`. */
+function eventStreamParser(onEvent) {
+  let pending = ''
+  let type = ''
+  let data = []
+  return (chunk) => {
+    // A CR at the very end may be half of a CRLF: it stays pending until the next chunk.
+    const lines = (pending + chunk).split(/\r\n|\r(?!$)|\n/)
+    pending = lines.pop()
+    for (const line of lines) {
+      if (line === '') {
+        if (data.length > 0) onEvent(type || 'message', data.join('\n'))
+        type = ''
+        data = []
+        continue
+      }
+      if (line.startsWith(':')) continue
+      const colon = line.indexOf(':')
+      const field = colon === -1 ? line : line.slice(0, colon)
+      let value = colon === -1 ? '' : line.slice(colon + 1)
+      if (value.startsWith(' ')) value = value.slice(1)
+      if (field === 'event') type = value
+      else if (field === 'data') data.push(value)
+      else if (field === 'retry' && /^\d+$/.test(value)) retryMs = Number(value)
+    }
+  }
+}
+
+function dispatch(type, data) {
+  const handler = handlers.get(type)
+  if (handler === undefined) return
+  // A rendering bug must not cost the stream; it is still reported like any uncaught error.
+  try {
+    handler(JSON.parse(data))
+  } catch (failure) {
+    reportError(failure)
+  }
+}
+
+/** Reads one connection until it ends: resolves 'unauthorized' or 'ended', rejects when it fails. */
+async function readStream(signal, onOpen) {
+  const response = await fetch(STREAM_URL, {
+    headers: { accept: 'text/event-stream', ...authorization() },
+    cache: 'no-store',
+    signal,
+  })
+  if (response.status === 401) {
+    await response.body?.cancel()
+    return 'unauthorized'
+  }
+  if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`)
+  onOpen()
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  const parse = eventStreamParser(dispatch)
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return 'ended'
+    parse(decoder.decode(value, { stream: true }))
+  }
+}
+
+/** Resolves after `ms`, or at once when a new key is given (then `wake` is called). */
+function pause(ms) {
+  return new Promise((resolve) => {
+    const timer = ms === undefined ? undefined : setTimeout(resolve, ms)
+    wake = () => {
+      clearTimeout(timer)
+      resolve()
+    }
   })
 }
+
+function reconnectNow() {
+  streamController?.abort()
+  wake()
+}
+
+function showState(kind, text) {
+  const state = $('state')
+  state.dataset.state = kind
+  state.textContent = text
+}
+
+async function follow() {
+  let failures = 0
+  for (;;) {
+    const controller = new AbortController()
+    streamController = controller
+    let outcome
+    try {
+      outcome = await readStream(controller.signal, () => {
+        failures = 0
+        if (apiKey !== '') keyAccepted()
+        $('feed-empty').textContent = 'Waiting for classified records…'
+      })
+    } catch {
+      outcome = 'failed'
+    }
+    if (controller.signal.aborted) continue // a new key: connect again at once
+    if (outcome === 'unauthorized') {
+      showState('locked', 'API key needed')
+      $('feed-empty').textContent = 'This server needs an API key to show its live data.'
+      askForKey(apiKey === '' ? 'This server needs an API key.' : 'The server refused this API key.')
+      await pause() // until a key is given
+      continue
+    }
+    showState('down', 'server unreachable')
+    await pause(Math.min(MAX_RETRY_MS, retryMs * 2 ** failures))
+    failures += 1
+  }
+}
+
+// ---- wiring ----------------------------------------------------------------------------------
 
 $('classify-form').addEventListener('submit', classify)
 $('classify-text').addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('classify-form').requestSubmit()
 })
-connect()
+$('key-form').addEventListener('submit', (event) => {
+  event.preventDefault()
+  const key = $('api-key').value.trim()
+  if (key === '') {
+    $('key-message').textContent = 'Enter the API key first.'
+    return
+  }
+  $('key-message').textContent = 'Connecting…'
+  useKey(key)
+})
+follow()
