@@ -65,3 +65,21 @@ export const ECHO_RESULT: AttributedClassification = Object.freeze({
   ),
   model: Object.freeze({ name: 'echo', version: '3515d50d08afee9a' }),
 })
+
+/**
+ * `ECHO_RESULT` with its probabilities moved in their last digits by `sequence`, a fresh object
+ * each time. V8 keeps the strings of recently formatted numbers, so answering the same doubles on
+ * every request would serialise them almost for free, while a real answer's are new each time
+ * (profiled under load: number formatting took 3.7% of the server's time answering classify and
+ * 0.3% answering the constant echo).
+ */
+export function echoResult(sequence: number): AttributedClassification {
+  const shift = 1 + (sequence % 1_000_000) * 1e-13
+  const top = ECHO_RESULT.top_k
+  return {
+    label: ECHO_RESULT.label,
+    confidence: ECHO_RESULT.confidence * shift,
+    top_k: top.map(({ label, probability }) => ({ label, probability: probability * shift })),
+    model: ECHO_RESULT.model,
+  }
+}

@@ -1,6 +1,7 @@
 /**
  * Benchmark-only route: the same body schema and limits as /v1/classify, minus the engine, so load
- * tests can tell transport cost from classification cost. Registered only when benchmark routes are on.
+ * tests can tell transport cost from classification cost. Registered only when benchmark routes are
+ * on. Each answer is a fresh `echoResult`, serialised like a real one.
  *
  * `?busy_us=N` spins for N microseconds of CPU time before answering: load tests use it to see what
  * the same amount of CPU work as the engine's (measured as CPU time) costs a request, with no
@@ -10,14 +11,15 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ApiConfig } from '../api-config.js'
 import {
   type ClassifyRequestFields,
-  ECHO_RESULT,
   type TextCheck,
   createTextCheck,
+  echoResult,
 } from '../classify-service.js'
 import { classifyBodySchema, errorResponses } from '../schemas.js'
 
 export const echoRoutes: FastifyPluginAsync<{ readonly config: ApiConfig }> = async (app, { config }) => {
   const checkText: TextCheck = createTextCheck(config.maxTextBytes)
+  let answered = 0
   // No querystring schema, so plain echo does exactly the work classify does around the engine.
   app.post<{ Body: ClassifyRequestFields; Querystring: { readonly busy_us?: string } }>(
     '/echo',
@@ -32,7 +34,7 @@ export const echoRoutes: FastifyPluginAsync<{ readonly config: ApiConfig }> = as
       checkText(request.body.text)
       const busy = Number(request.query.busy_us)
       if (busy > 0) spin(Math.min(busy, 1000))
-      return ECHO_RESULT
+      return echoResult(answered++)
     },
   )
 }
