@@ -23,7 +23,6 @@ import { parseArgs } from 'node:util'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { createBridge } from '../dist/bridge/bridge.js'
 import { KAFKA_VERSION, startLocalBroker } from '../dist/bridge/broker/index.js'
-import { createTopicAndWait } from '../dist/bridge/create-topic.js'
 import { createKafkaClient } from '../dist/bridge/kafka-client.js'
 import { tweetToRecord } from '../dist/bridge/producer-worker.js'
 import { loadDataset, loadModel, saveModel, trainClassifier } from '../dist/engine/index.js'
@@ -207,7 +206,7 @@ async function main() {
     cleanups.push(() => producer.disconnect())
 
     const fill = async (topic, count) => {
-      await createTopicAndWait(admin, { topic, partitions: PARTITIONS })
+      await admin.createTopics([{ topic, partitions: PARTITIONS }])
       for (let i = 0; i < count; i += 10_000) {
         const chunk = []
         for (let j = i; j < Math.min(count, i + 10_000); j++) chunk.push(tweet('t', j))
@@ -372,7 +371,7 @@ ${runRows.join('\n')}
 async function measureLatency({ client, admin, worker, brokers, name, tweet, rate, seconds }) {
   const run = name('latency')
   const inputTopic = `${run}-in`
-  await createTopicAndWait(admin, { topic: inputTopic, partitions: PARTITIONS })
+  await admin.createTopics([{ topic: inputTopic, partitions: PARTITIONS }])
   const options = {
     brokers,
     inputTopic,

@@ -88,8 +88,6 @@ function fromFastify(error: unknown): TopicstreamError {
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_TYPE':
-    case 'FST_ERR_CTP_INVALID_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new TopicstreamError('ERR_REQUEST_INVALID', fastifyError.message ?? 'Invalid request body', {
         cause: error,
@@ -103,13 +101,10 @@ function fromFastify(error: unknown): TopicstreamError {
         cause: error,
       })
   }
-  // Anything else with a 4xx status is the client's fault (e.g. a malformed URL).
+  // Anything else with a 4xx status is the client's fault (e.g. a malformed URL). The rate limiter
+  // throws our own ERR_RATE_LIMITED, so it never arrives here.
   const status = fastifyError.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    if (status === 413)
-      return new TopicstreamError('ERR_PAYLOAD_TOO_LARGE', fastifyError.message ?? '', { cause: error })
-    if (status === 429)
-      return new TopicstreamError('ERR_RATE_LIMITED', fastifyError.message ?? '', { cause: error })
     return new TopicstreamError('ERR_REQUEST_INVALID', fastifyError.message ?? 'Invalid request', {
       cause: error,
     })

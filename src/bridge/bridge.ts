@@ -14,7 +14,7 @@ import type { Classification } from '../engine/types.js'
 import { deadLetter } from './dead-letter.js'
 import { atLeastOnceDelivery, exactlyOnceDelivery } from './delivery.js'
 import type { Delivery, ProcessedBatch } from './delivery.js'
-import { createKafkaClient, ensureTopics } from './kafka-client.js'
+import { createKafkaClient } from './kafka-client.js'
 import type {
   BatchControls,
   IncomingBatch,
@@ -327,7 +327,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     const inputPartitions = existing.includes(options.inputTopic)
       ? await admin.partitionCount(options.inputTopic)
       : (options.partitions ?? 3)
-    await ensureTopics(admin, [
+    await admin.createTopics([
       { topic: options.inputTopic, partitions: inputPartitions },
       { topic: options.outputTopic, partitions: inputPartitions },
       { topic: options.dlqTopic, partitions: inputPartitions },

@@ -18,7 +18,7 @@ import type {
 import { TopicstreamError, isTopicstreamError } from '../errors.js'
 import type { ErrorCode } from '../errors.js'
 import { translateKafkaError } from './kafka-errors.js'
-import type { KafkaJsErrorShape } from './kafka-errors.js'
+import { createMissingTopics } from './topic-creation.js'
 import type {
   ConsumerOptions,
   IncomingBatch,
@@ -33,7 +33,6 @@ import type {
   KafkaSender,
   KafkaTransactionalProducer,
   OutgoingRecord,
-  TopicSpec,
 } from './kafka-types.js'
 
 export type * from './kafka-types.js'
@@ -104,11 +103,6 @@ function createConsumer(kafka: Kafka, options: ConsumerOptions): Consumer {
     // A crashed consumer restarts itself: it rejoins after a broker restart.
     retry: { restartOnFailure: async () => true },
   })
-}
-
-/** Ensures the topics exist with at least the given partitions (creates the missing ones). */
-export async function ensureTopics(admin: KafkaAdmin, topics: readonly TopicSpec[]): Promise<void> {
-  await admin.createTopics(topics)
 }
 
 async function guard<T>(fallback: ErrorCode, operation: () => Promise<T>): Promise<T> {
@@ -298,26 +292,7 @@ function wrapAdmin(admin: Admin): KafkaAdmin {
     connect: () => guard('ERR_KAFKA_UNAVAILABLE', () => admin.connect()),
     disconnect: () => guard('ERR_KAFKA_UNAVAILABLE', () => admin.disconnect()),
     listTopics: () => guard('ERR_KAFKA_UNAVAILABLE', () => admin.listTopics()),
-    createTopics: (topics) =>
-      guard('ERR_KAFKA_UNAVAILABLE', async () => {
-        const existing = new Set(await admin.listTopics())
-        const missing = topics.filter(({ topic }) => !existing.has(topic))
-        if (missing.length === 0) return
-        try {
-          await admin.createTopics({
-            waitForLeaders: true,
-            // One replica, as on the local broker; on a larger cluster, create the topics beforehand.
-            topics: missing.map(({ topic, partitions }) => ({
-              topic,
-              numPartitions: partitions,
-              replicationFactor: 1,
-            })),
-          })
-        } catch (error) {
-          // Another process may have created it between our listing and our request.
-          if ((error as KafkaJsErrorShape).type !== 'TOPIC_ALREADY_EXISTS') throw error
-        }
-      }),
+    createTopics: (topics) => guard('ERR_KAFKA_UNAVAILABLE', () => createMissingTopics(admin, topics)),
     deleteTopics: (topics) =>
       guard('ERR_KAFKA_UNAVAILABLE', () => admin.deleteTopics({ topics: [...topics] })),
     partitionCount: (topic) =>

@@ -144,7 +144,12 @@ export interface KafkaAdmin {
   connect(): Promise<void>
   disconnect(): Promise<void>
   listTopics(): Promise<string[]>
-  /** Creates the topics that do not exist yet; existing topics are left as they are. */
+  /**
+   * Creates the topics that do not exist yet and resolves once the broker serves them (under KRaft
+   * that can be a moment after the controller created them). Existing topics are left as they are,
+   * with no wait. A topic Kafka refuses (its name, its partition count) fails at once with
+   * ERR_CONFIG_INVALID.
+   */
   createTopics(topics: readonly TopicSpec[]): Promise<void>
   deleteTopics(topics: readonly string[]): Promise<void>
   partitionCount(topic: string): Promise<number>

@@ -5,7 +5,6 @@
 import type { Readable } from 'node:stream'
 import { TopicstreamError } from '../errors.js'
 import { canConnect } from './broker/lifecycle.js'
-import { createTopicAndWait } from './create-topic.js'
 import { createKafkaClient } from './kafka-client.js'
 import type { KafkaLogger } from './kafka-client.js'
 import { createProducerWorker } from './producer-worker.js'
@@ -66,7 +65,7 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
   const admin = client.admin()
   await admin.connect()
   try {
-    await createTopicAndWait(admin, { topic: options.topic, partitions: options.partitions ?? 3 })
+    await admin.createTopics([{ topic: options.topic, partitions: options.partitions ?? 3 }])
   } finally {
     await admin.disconnect()
   }

@@ -11,7 +11,6 @@ import { createBridge } from '../bridge/bridge.js'
 import type { Bridge } from '../bridge/bridge.js'
 import type { BridgeTopology } from '../bridge/options.js'
 import { startLocalBroker } from '../bridge/broker/index.js'
-import { createTopicAndWait } from '../bridge/create-topic.js'
 import { createKafkaClient } from '../bridge/kafka-client.js'
 import { ModelRegistry } from '../engine/model-registry.js'
 import type { Progress } from '../engine/types.js'
@@ -191,7 +190,8 @@ export async function startPipeline(config: PipelineConfig, reporter: PipelineRe
     wired.bridge = bridge
     parts.push({ name: 'the bridge', stop: () => bridge.stop() })
     // With the topics in place, the dashboard can join before the first result, and the bridge and
-    // the producer (whose replay loads its corpus) can start side by side.
+    // the producer (whose replay loads its corpus) can start side by side. Created here once, and
+    // served by the broker when this returns, the bridge and the producer find them and move on.
     await createTopics(brokers, Object.values(topics), settings.partitions ?? 3)
     dashboard.start()
     const [bridgeStart, producerStart] = await Promise.allSettled([
@@ -256,7 +256,7 @@ async function createTopics(
   const admin = createKafkaClient({ brokers, clientId: 'topicstream-up', logLevel: 'error' }).admin()
   await admin.connect()
   try {
-    for (const topic of names) await createTopicAndWait(admin, { topic, partitions })
+    await admin.createTopics(names.map((topic) => ({ topic, partitions })))
   } finally {
     await admin.disconnect()
   }

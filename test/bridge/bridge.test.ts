@@ -221,6 +221,34 @@ describe('bridge (at-least-once)', () => {
     expect(second.state().partitions.length).toBeGreaterThan(0)
     expect([...first.state().partitions, ...second.state().partitions].sort()).toEqual([0, 1, 2, 3])
   })
+
+  test('a topic name Kafka refuses fails the start with ERR_CONFIG_INVALID, without retries', async () => {
+    const names = bridgeTestTopics('bridge-refused')
+    const warnings: string[] = []
+    const bridge = startBridge({
+      inputTopic: names.input,
+      outputTopic: names.output,
+      dlqTopic: 'dead letters?',
+      groupId: names.group,
+      kafkaLogLevel: 'silent',
+      logger: {
+        error: () => {},
+        warn: (_fields, message) => warnings.push(message ?? ''),
+        info: () => {},
+        debug: () => {},
+      },
+    })
+    const error = await bridge.start().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )
+    expect(error).toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      details: { topics: [{ topic: 'dead letters?', kafkaErrorType: 'INVALID_TOPIC_EXCEPTION' }] },
+    })
+    expect(bridge.state()).toMatchObject({ status: 'stopped', lastError: { code: 'ERR_CONFIG_INVALID' } })
+    expect(warnings).not.toContain('Bridge start failed; retrying')
+  })
 })
 
 describe('bridge (exactly-once)', () => {

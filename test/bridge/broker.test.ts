@@ -13,7 +13,6 @@ import {
   startLocalBroker,
   stopBroker,
 } from '../../src/bridge/broker/index.js'
-import { createTopicAndWait } from '../../src/bridge/create-topic.js'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
 import { TopicstreamError } from '../../src/errors.js'
 import { freePorts } from '../setup/kafka.js'
@@ -133,7 +132,7 @@ describe('topicstream kafka start|status|stop', () => {
     const client = createKafkaClient({ brokers: [`127.0.0.1:${port}`], logLevel: 'silent' })
     const admin = client.admin()
     await admin.connect()
-    await createTopicAndWait(admin, { topic, partitions: 2 })
+    await admin.createTopics([{ topic, partitions: 2 }])
     await admin.disconnect()
     const producer = client.producer({ idempotent: true })
     await producer.connect()

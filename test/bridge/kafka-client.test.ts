@@ -169,3 +169,65 @@ describe('kafka-client sends', () => {
     }
   })
 })
+
+describe('kafka-client topic creation', () => {
+  test('a topic is served as soon as createTopics resolves: produce and consume on every partition', async () => {
+    const topic = `client-fresh-${randomUUID()}`
+    const client = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' })
+    const admin = client.admin()
+    await admin.connect()
+    try {
+      await admin.createTopics([{ topic, partitions: 3 }])
+      const producer = client.producer()
+      await producer.connect()
+      try {
+        await producer.send(
+          topic,
+          [0, 1, 2].map((partition) => ({ key: `k${partition}`, value: `v${partition}`, partition })),
+        )
+      } finally {
+        await producer.disconnect()
+      }
+      const records = await collect(topic, 3)
+      expect(records.map((r) => [r.partition, r.value?.toString()]).sort()).toEqual([
+        [0, 'v0'],
+        [1, 'v1'],
+        [2, 'v2'],
+      ])
+    } finally {
+      await admin.deleteTopics([topic])
+      await admin.disconnect()
+    }
+  })
+
+  test('topics Kafka refuses (0 partitions, an invalid name) fail with ERR_CONFIG_INVALID, naming them', async () => {
+    const zero = `client-zero-${randomUUID()}`
+    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    await admin.connect()
+    try {
+      const noPartitions = await admin.createTopics([{ topic: zero, partitions: 0 }]).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      )
+      expect(noPartitions).toBeInstanceOf(TopicstreamError)
+      expect(noPartitions).toMatchObject({
+        code: 'ERR_CONFIG_INVALID',
+        canRetry: false,
+        details: { topics: [{ topic: zero, kafkaErrorType: 'INVALID_PARTITIONS' }] },
+      })
+      expect((noPartitions as Error).message).toContain(`"${zero}" with 0 partitions`)
+
+      const badName = await admin.createTopics([{ topic: 'not a topic name!', partitions: 1 }]).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      )
+      expect(badName).toMatchObject({
+        code: 'ERR_CONFIG_INVALID',
+        details: { topics: [{ topic: 'not a topic name!', kafkaErrorType: 'INVALID_TOPIC_EXCEPTION' }] },
+      })
+      expect(await admin.listTopics()).not.toContain(zero)
+    } finally {
+      await admin.disconnect()
+    }
+  })
+})

@@ -167,6 +167,24 @@ describe('topicstream produce', () => {
     expect(result.stderr).toMatch(/No Kafka broker answers at 127\.0\.0\.1:\d+ .*\[ERR_KAFKA_UNAVAILABLE\]/)
   })
 
+  it('exits 2 at once, naming the topic, when Kafka refuses to create it', async () => {
+    const file = join(dir, 'one.jsonl')
+    await writeFile(file, '{"id":"1","text":"never sent"}\n')
+    const result = await cli([
+      'produce',
+      '--brokers',
+      kafkaBrokers().join(','),
+      '--topic',
+      'no spaces allowed',
+      '--source',
+      `replay:${file}`,
+    ])
+    expect(result.code, result.stderr).toBe(2)
+    expect(result.stderr).toMatch(
+      /Kafka refused to create the topic "no spaces allowed": .*\(INVALID_TOPIC_EXCEPTION\) \[ERR_CONFIG_INVALID\]/,
+    )
+  })
+
   it('asks for a source and rejects an unknown one', async () => {
     const missing = await cli(['produce', '--brokers', kafkaBrokers().join(',')])
     expect(missing.code).toBe(2)

@@ -105,4 +105,47 @@ describe('topicstream up', () => {
     expect(stderr).toContain('stopped')
     await expect(fetch(dashboard as string)).rejects.toThrow()
   })
+
+  it('stops what it started and exits 2 at once when Kafka refuses a topic name', async () => {
+    const input = randomTopicName('up-refused-in')
+    const output = randomTopicName('up-refused-out')
+    try {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolveRun) => {
+        const started = spawn(process.execPath, [resolve('bin/topicstream.js'), 'up', '--no-producer'], {
+          env: {
+            ...process.env,
+            KAFKA_BROKERS: kafkaBrokers().join(','),
+            TOPICSTREAM_PORT: '0',
+            TOPICSTREAM_GRPC_PORT: '0',
+            TOPICSTREAM_MODEL: join(work, 'tiny.tsmodel'),
+            TOPICSTREAM_INPUT_TOPIC: input,
+            TOPICSTREAM_OUTPUT_TOPIC: output,
+            TOPICSTREAM_DLQ_TOPIC: 'dead letters?',
+            TOPICSTREAM_GROUP: randomTopicName('up-group'),
+            TOPICSTREAM_LOG_LEVEL: 'error',
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        })
+        let stderr = ''
+        started.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+        started.on('exit', (code) => resolveRun({ code, stderr }))
+      })
+      expect(result.code, result.stderr).toBe(2)
+      expect(result.stderr).toMatch(
+        /Kafka refused to create the topic "dead letters\?": .*\(INVALID_TOPIC_EXCEPTION\) \[ERR_CONFIG_INVALID\]/,
+      )
+      expect(result.stderr).toMatch(/stopping the bridge[\s\S]*stopping the REST and gRPC servers/)
+    } finally {
+      // Kafka creates the valid topics of a request it partly refuses.
+      const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+      await admin.connect()
+      try {
+        const existing = new Set(await admin.listTopics())
+        const created = [input, output].filter((topic) => existing.has(topic))
+        if (created.length > 0) await admin.deleteTopics(created)
+      } finally {
+        await admin.disconnect()
+      }
+    }
+  })
 })

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import { inject, onTestFinished } from 'vitest'
-import { createTopicAndWait } from '../../src/bridge/create-topic.js'
 import { createKafkaClient } from '../../src/bridge/kafka-client.js'
 import type { IncomingRecord } from '../../src/bridge/kafka-client.js'
 
@@ -26,7 +25,7 @@ export async function createTestTopic(
   const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
   await admin.connect()
   try {
-    await createTopicAndWait(admin, { topic, partitions: options.partitions ?? 1 })
+    await admin.createTopics([{ topic, partitions: options.partitions ?? 1 }])
   } finally {
     await admin.disconnect()
   }
