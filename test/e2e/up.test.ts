@@ -51,23 +51,26 @@ describe('topicstream up', () => {
     await rm(work, { recursive: true, force: true })
   })
 
+  /** `up` on the test cluster with free ports, the test model and these topics. */
+  const upEnv = (input: string, output: string, dlq: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    TOPICSTREAM_PORT: '0',
+    TOPICSTREAM_GRPC_PORT: '0',
+    TOPICSTREAM_MODEL: join(work, 'tiny.tsmodel'),
+    TOPICSTREAM_INPUT_TOPIC: input,
+    TOPICSTREAM_OUTPUT_TOPIC: output,
+    TOPICSTREAM_DLQ_TOPIC: dlq,
+    TOPICSTREAM_GROUP: randomTopicName('up-group'),
+    TOPICSTREAM_LOG_LEVEL: 'error',
+  })
+
   it('runs the pipeline on an existing cluster, prints where it is and stops cleanly on SIGTERM', async () => {
     const started = spawn(
       process.execPath,
       [resolve('bin/topicstream.js'), 'up', '--replay', join(work, 'replay.jsonl'), '--rate', '50'],
       {
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: kafkaBrokers().join(','),
-          TOPICSTREAM_PORT: '0',
-          TOPICSTREAM_GRPC_PORT: '0',
-          TOPICSTREAM_MODEL: join(work, 'tiny.tsmodel'),
-          TOPICSTREAM_INPUT_TOPIC: topics[0],
-          TOPICSTREAM_OUTPUT_TOPIC: topics[1],
-          TOPICSTREAM_DLQ_TOPIC: topics[2],
-          TOPICSTREAM_GROUP: randomTopicName('up-group'),
-          TOPICSTREAM_LOG_LEVEL: 'error',
-        },
+        env: upEnv(topics[0], topics[1], topics[2]),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     )
@@ -112,18 +115,7 @@ describe('topicstream up', () => {
     try {
       const result = await new Promise<{ code: number | null; stderr: string }>((resolveRun) => {
         const started = spawn(process.execPath, [resolve('bin/topicstream.js'), 'up', '--no-producer'], {
-          env: {
-            ...process.env,
-            KAFKA_BROKERS: kafkaBrokers().join(','),
-            TOPICSTREAM_PORT: '0',
-            TOPICSTREAM_GRPC_PORT: '0',
-            TOPICSTREAM_MODEL: join(work, 'tiny.tsmodel'),
-            TOPICSTREAM_INPUT_TOPIC: input,
-            TOPICSTREAM_OUTPUT_TOPIC: output,
-            TOPICSTREAM_DLQ_TOPIC: 'dead letters?',
-            TOPICSTREAM_GROUP: randomTopicName('up-group'),
-            TOPICSTREAM_LOG_LEVEL: 'error',
-          },
+          env: upEnv(input, output, 'dead letters?'),
           stdio: ['ignore', 'ignore', 'pipe'],
         })
         let stderr = ''
