@@ -23,6 +23,7 @@ import type {
   KafkaLogger,
   KafkaLogLevel,
   OutgoingRecord,
+  TopicSpec,
 } from './kafka-client.js'
 import { createBridgeMetrics } from './metrics.js'
 import type { BridgeMetrics } from './metrics.js'
@@ -84,6 +85,24 @@ export interface Bridge {
   /** Finishes the batch in flight, commits, leaves the group and disconnects. */
   stop(): Promise<void>
   state(): BridgeState
+}
+
+/**
+ * The bridge's three topics as they should be created: the output and dead-letter topics get as
+ * many partitions as the input topic, and a new input topic gets `partitions` (default 3).
+ */
+export async function bridgeTopicSpecs(
+  admin: Pick<KafkaAdmin, 'listTopics' | 'partitionCount'>,
+  topology: Pick<BridgeOptions, 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'partitions'>,
+): Promise<TopicSpec[]> {
+  const existing = await admin.listTopics()
+  const partitions = existing.includes(topology.inputTopic)
+    ? await admin.partitionCount(topology.inputTopic)
+    : (topology.partitions ?? 3)
+  return [topology.inputTopic, topology.outputTopic, topology.dlqTopic].map((topic) => ({
+    topic,
+    partitions,
+  }))
 }
 
 export function createBridge(options: BridgeOptions): Bridge {
@@ -323,15 +342,7 @@ export function createBridge(options: BridgeOptions): Bridge {
   async function setUp(): Promise<void> {
     admin = kafka.admin()
     await admin.connect()
-    const existing = await admin.listTopics()
-    const inputPartitions = existing.includes(options.inputTopic)
-      ? await admin.partitionCount(options.inputTopic)
-      : (options.partitions ?? 3)
-    await admin.createTopics([
-      { topic: options.inputTopic, partitions: inputPartitions },
-      { topic: options.outputTopic, partitions: inputPartitions },
-      { topic: options.dlqTopic, partitions: inputPartitions },
-    ])
+    await admin.createTopics(await bridgeTopicSpecs(admin, options))
     delivery = exactlyOnce
       ? exactlyOnceDelivery(kafka, topics, {
           transactionalIdPrefix: options.transactionalIdPrefix ?? 'topicstream',

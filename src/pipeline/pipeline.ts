@@ -7,7 +7,7 @@
 import type { ApiConfig } from '../api/api-config.js'
 import { createMetrics } from '../api/metrics.js'
 import { startServer } from '../api/server.js'
-import { createBridge } from '../bridge/bridge.js'
+import { bridgeTopicSpecs, createBridge } from '../bridge/bridge.js'
 import type { Bridge } from '../bridge/bridge.js'
 import type { BridgeTopology } from '../bridge/options.js'
 import { startLocalBroker } from '../bridge/broker/index.js'
@@ -192,7 +192,7 @@ export async function startPipeline(config: PipelineConfig, reporter: PipelineRe
     // With the topics in place, the dashboard can join before the first result, and the bridge and
     // the producer (whose replay loads its corpus) can start side by side. Created here once, and
     // served by the broker when this returns, the bridge and the producer find them and move on.
-    await createTopics(brokers, Object.values(topics), settings.partitions ?? 3)
+    await createTopics(brokers, settings)
     dashboard.start()
     const [bridgeStart, producerStart] = await Promise.allSettled([
       bridge.start(),
@@ -248,15 +248,12 @@ export async function startPipeline(config: PipelineConfig, reporter: PipelineRe
   }
 }
 
-async function createTopics(
-  brokers: readonly string[],
-  names: readonly string[],
-  partitions: number,
-): Promise<void> {
+/** The bridge's topics, by the bridge's own rule, before the bridge and the dashboard start. */
+async function createTopics(brokers: readonly string[], settings: PipelineBridgeSettings): Promise<void> {
   const admin = createKafkaClient({ brokers, clientId: 'topicstream-up', logLevel: 'error' }).admin()
   await admin.connect()
   try {
-    await admin.createTopics(names.map((topic) => ({ topic, partitions })))
+    await admin.createTopics(await bridgeTopicSpecs(admin, settings))
   } finally {
     await admin.disconnect()
   }
