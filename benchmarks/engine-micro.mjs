@@ -3,6 +3,9 @@
 //
 //   npm run build && taskset -c 1 node benchmarks/engine-micro.mjs [model.tsmodel]
 //
+// BENCH_SECONDS sets the seconds per line (default 3); BENCH_ONLY=classify runs the first line only,
+// e.g. under `perf record -g node --perf-basic-prof ...` to see where a call's time goes.
+//
 // Without a model file it trains one from TOPICSTREAM_20NEWS (or ../shared/data). Tweets come from
 // TOPICSTREAM_TWEETS (Sanders corpus CSV).
 import { dirname, resolve } from 'node:path'
@@ -51,8 +54,10 @@ const { params } = model.metadata
 console.log(`model: ${model.classes.length} classes, ${model.terms.length} terms; ${tweets.length} tweets`)
 
 measure('classify (top 3)', (text) => model.classify(text).confidence)
+if (process.env.BENCH_ONLY === 'classify') process.exit(0)
 // The same call with each tweet repeated 64 times in a row: the vocabulary slots and weight rows it
-// needs stay in the CPU caches. The difference to the line above is what cache misses cost.
+// needs stay in the CPU caches and its branches are predicted. The difference to the line above is
+// what varied tweets cost the caches and the branch predictors.
 const repeated = tweets.flatMap((text) => Array.from({ length: 64 }, () => text))
 measure('classify (top 3), each tweet 64× in a row', (text) => model.classify(text).confidence, repeated)
 measure('classify (top 1)', (text) => model.classify(text, { topK: 1 }).confidence)
@@ -83,3 +88,14 @@ measure('lowercase + scan only', (text) => {
   scanText(text, spans)
   return spans.count
 })
+// The same tweets after a supplementary-plane letter, which sends each to the tokenizer's general
+// scan at its first unit instead of the branch-free one (the letter alone is not a token).
+const general = tweets.map((text) => `\u{1d401} ${text}`)
+measure(
+  'lowercase + scan only, general scan',
+  (text) => {
+    scanText(text, spans)
+    return spans.count
+  },
+  general,
+)

@@ -11,13 +11,14 @@
  * A calibration run of echo that busy-waits for the engine's own time per tweet shows what that much
  * CPU work per request costs on the machine, apart from any classification.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runGrpc } from './grpc.mjs'
 import { formatResult, runRest } from './rest.mjs'
+import { startServer } from './server.mjs'
 import { REPO_ROOT, loadTweets, parseFlags, tweetsPath } from './tweets.mjs'
 
 const flags = parseFlags(process.argv.slice(2))
@@ -176,46 +177,4 @@ function sklearnBatches() {
   const args = [join(REPO_ROOT, 'benchmarks/python/sklearn_engine.py'), 'batches', '--archive', newsArchive()]
   args.push('--tweets', tweetsFile, '--batch', '100', '--seconds', String(duration))
   return JSON.parse(execFileSync(python, args, { encoding: 'utf8' }))
-}
-
-function startServer(model) {
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, 'bin/topicstream.js'),
-      'serve',
-      '--model',
-      `bench=${model}`,
-      '--port',
-      '0',
-      '--grpc-port',
-      '0',
-    ],
-    {
-      env: { ...process.env, TOPICSTREAM_BENCHMARK_ROUTES: '1', TOPICSTREAM_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const onData = (chunk) => {
-      output += chunk
-      const line = output.split('\n').find((candidate) => candidate.includes('topicstream serving on'))
-      if (line === undefined) return
-      child.stdout.off('data', onData)
-      child.stdout.resume()
-      const { rest, grpc } = JSON.parse(line)
-      resolve({
-        rest,
-        grpc,
-        stop: async () => {
-          child.kill('SIGTERM')
-          await exited
-        },
-      })
-    }
-    child.stdout.on('data', onData)
-    void exited.then((code) => reject(new Error(`serve exited with ${code}:\n${output}`)))
-  })
 }

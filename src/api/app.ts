@@ -138,17 +138,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
 
   await app.register(healthRoutes, { metrics, readiness: createReadiness(registry, options.readiness) })
+  const requireApiKey = apiKeyHook(config.apiKeys)
   await app.register(
     async (v1) => {
-      await securedScope(v1, config)
+      await securedScope(v1, config, requireApiKey)
       await v1.register(classifyRoutes, { registry, config, metrics })
       await v1.register(modelRoutes, { registry })
       if (config.benchmarkRoutes) await v1.register(echoRoutes, { config })
     },
     { prefix: '/v1' },
   )
-  const context: AppExtensionContext = { requireApiKey: apiKeyHook(config.apiKeys) }
-  for (const extend of options.plugins ?? []) await extend(app, context)
+  for (const extend of options.plugins ?? []) await extend(app, { requireApiKey })
   return app
 }
 

@@ -3,6 +3,7 @@
  * picks the model, classifies and counts the result. Schemas have already checked the types.
  */
 import { type AttributedClassification, type ModelRegistry, attribute } from '../engine/model-registry.js'
+import type { Classification } from '../engine/types.js'
 import { TopicstreamError } from '../errors.js'
 import type { ApiConfig } from './api-config.js'
 import type { ApiMetrics } from './metrics.js'
@@ -14,13 +15,19 @@ export interface ClassifyRequestFields {
   readonly model?: string | undefined
 }
 
-export type ClassifyFn = (request: ClassifyRequestFields) => AttributedClassification
+/** A servable model as the registry hands it out. */
+export type ServedModel = ReturnType<ModelRegistry['entry']>
+
+/**
+ * Classifies one request with `entry`, or with the model the request names. A batch resolves its
+ * model once, so an unknown model fails before any text and every text sees the same version.
+ */
+export type ClassifyFn = (request: ClassifyRequestFields, entry?: ServedModel) => AttributedClassification
 
 export function createClassify(registry: ModelRegistry, config: ApiConfig, metrics: ApiMetrics): ClassifyFn {
   const checkText: TextCheck = createTextCheck(config.maxTextBytes)
-  return (request) => {
+  return (request, entry = registry.entry(request.model)) => {
     checkText(request.text)
-    const entry = registry.entry(request.model)
     const classification = entry.model.classify(request.text, {
       topK: request.top_k,
       explain: request.explain === true,
@@ -67,19 +74,18 @@ export const ECHO_RESULT: AttributedClassification = Object.freeze({
 })
 
 /**
- * `ECHO_RESULT` with its probabilities moved in their last digits by `sequence`, a fresh object
- * each time. V8 keeps the strings of recently formatted numbers, so answering the same doubles on
- * every request would serialise them almost for free, while a real answer's are new each time
- * (profiled under load: number formatting took 3.7% of the server's time answering classify and
- * 0.3% answering the constant echo).
+ * `result`'s label and probabilities, fresh, the probabilities moved in their last digits by `sequence`, for
+ * the benchmark baselines (echo routes, the bridge's pass-through). V8 keeps the strings of
+ * recently formatted numbers, so answering the same doubles every time would serialise them almost
+ * for free, while a real answer's are new each time (profiled under load: number formatting took
+ * 3.7% of the server's time answering classify and 0.3% answering a constant echo).
  */
-export function echoResult(sequence: number): AttributedClassification {
+export function withFreshProbabilities(result: Classification, sequence: number): Classification {
   const shift = 1 + (sequence % 1_000_000) * 1e-13
-  const top = ECHO_RESULT.top_k
+  // Field by field, not spread: spreading an object that holds a double is V8's slow path.
   return {
-    label: ECHO_RESULT.label,
-    confidence: ECHO_RESULT.confidence * shift,
-    top_k: top.map(({ label, probability }) => ({ label, probability: probability * shift })),
-    model: ECHO_RESULT.model,
+    label: result.label,
+    confidence: result.confidence * shift,
+    top_k: result.top_k.map(({ label, probability }) => ({ label, probability: probability * shift })),
   }
 }

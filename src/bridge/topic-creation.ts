@@ -63,9 +63,7 @@ export async function createMissingTopics(
     })
   } catch (error) {
     if (hasType(error, NOT_VISIBLE_YET)) return waitUntilVisible(admin, missing, timeoutMs, error)
-    const refused = translateRefusals(error, missing)
-    if (refused === 'created elsewhere') return waitUntilVisible(admin, missing, timeoutMs, error)
-    throw refused ?? translateKafkaError(error, 'ERR_KAFKA_UNAVAILABLE')
+    throw translateRefusals(error, missing) ?? translateKafkaError(error, 'ERR_KAFKA_UNAVAILABLE')
   }
   // Another client created them between our listing and our request, and kafkajs did not wait for
   // their leaders then: the broker we asked may not serve them yet.
@@ -105,20 +103,16 @@ async function isVisible(admin: TopicCreationAdmin, topic: string): Promise<bool
 
 /**
  * The broker answers a creation request with one error per refused topic (kafkajs gathers them in a
- * KafkaJSAggregateError). Returns 'created elsewhere' when the only refusals say another client
- * created the topics first, undefined when `error` is not such an answer.
+ * KafkaJSAggregateError; topics another client created first make kafkajs resolve `false` instead).
+ * Returns undefined when `error` is not such an answer.
  */
-function translateRefusals(
-  error: unknown,
-  specs: readonly TopicSpec[],
-): TopicstreamError | 'created elsewhere' | undefined {
+function translateRefusals(error: unknown, specs: readonly TopicSpec[]): TopicstreamError | undefined {
   const inner = (error as { errors?: unknown } | null)?.errors
   if (!Array.isArray(inner)) return undefined
   const refusals = (inner as Array<KafkaJsErrorShape & { topic?: string }>).filter(
     ({ type }) => type !== 'TOPIC_ALREADY_EXISTS',
   )
-  const [first] = refusals
-  if (first === undefined) return 'created elsewhere'
+  if (refusals.length === 0) return undefined
   const partitionsOf = new Map(specs.map(({ topic, partitions }) => [topic, partitions]))
   const reasons = refusals.map(({ topic = '', type, message }) => {
     const partitions = partitionsOf.get(topic)
@@ -132,12 +126,12 @@ function translateRefusals(
     return new TopicstreamError('ERR_CONFIG_INVALID', message, { cause: error, details })
   }
   // Anything else (not authorized, a cluster policy, the controller busy) keeps the translation the
-  // rest of the admin surface uses.
-  const translated = translateKafkaError(first, 'ERR_KAFKA_UNAVAILABLE')
-  return new TopicstreamError(translated.code, message, {
+  // rest of the admin surface uses: the first refusal's code, retryable if every refusal is.
+  const translated = refusals.map((refusal) => translateKafkaError(refusal, 'ERR_KAFKA_UNAVAILABLE'))
+  return new TopicstreamError((translated[0] as TopicstreamError).code, message, {
     cause: error,
     details,
-    canRetry: refusals.every((refusal) => translateKafkaError(refusal, 'ERR_KAFKA_UNAVAILABLE').canRetry),
+    canRetry: translated.every(({ canRetry }) => canRetry),
   })
 }
 

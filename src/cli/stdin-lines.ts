@@ -10,9 +10,6 @@ import { readLineBatches } from '../line-reader.js'
 import type { InputLine } from '../line-reader.js'
 import { decodeStrictUtf8 } from '../utf8.js'
 
-export { readLineBatches } from '../line-reader.js'
-export type { InputLine } from '../line-reader.js'
-
 /** The `--max-line-bytes` option of every command that reads stdin line by line. */
 export const MAX_LINE_BYTES_SPEC = {
   kind: 'integer',

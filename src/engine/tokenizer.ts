@@ -117,6 +117,8 @@ export class TokenSpans {
     const capacity = this.starts.length
     // Buffers grown for a huge text are given back at the next ordinary one.
     if (room > capacity || (capacity > KEPT_TOKENS && room <= KEPT_TOKENS)) this.resize(room)
+    // A text the branch-free scan gives up on is scanned again, whole, by the general one: those
+    // characters are rare, so the common case carries no state for resuming.
     let count = this.scanPlain(lowered)
     this.suspect = false
     if (count < 0) count = this.scanAny(lowered)

@@ -398,6 +398,11 @@ describe('docs and benchmark routes', () => {
       answers.push(busyEcho.body.confidence)
     }
     expect(new Set(answers).size).toBe(3)
+    // The spin is CPU time of this process (inject runs the route in it): at least what was asked.
+    const before = process.cpuUsage()
+    await post(bench, '/v1/echo?busy_us=1000', { text: 'hi' })
+    const used = process.cpuUsage(before)
+    expect(used.user + used.system).toBeGreaterThanOrEqual(1000)
     expect((await post(bench, '/v1/echo', { text: 1 })).body.error.code).toBe('ERR_TEXT_INVALID')
     expect((await post(bench, '/v1/echo', { text: 'hi', extra: 1 })).body.error.code).toBe(
       'ERR_REQUEST_INVALID',

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { decodeLine, readLineBatches } from '../../src/cli/stdin-lines.js'
-import type { InputLine } from '../../src/cli/stdin-lines.js'
+import { decodeLine } from '../../src/cli/stdin-lines.js'
+import { readLineBatches } from '../../src/line-reader.js'
+import type { InputLine } from '../../src/line-reader.js'
 
 async function lines(chunks: readonly (string | Buffer)[], max = 1024): Promise<InputLine[]> {
   const out: InputLine[] = []

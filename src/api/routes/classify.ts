@@ -54,13 +54,13 @@ export const classifyRoutes: FastifyPluginAsync<ClassifyRoutesOptions> = async (
     },
     async (request) => {
       const { texts, top_k, explain, model } = request.body
-      // An unknown or loading model is the request's fault, not one text's: fail before the loop.
-      registry.entry(model)
+      // An unknown or loading model is the request's fault, not one text's: resolved before the loop.
+      const entry = registry.entry(model)
       const results: AttributedClassification[] = new Array(texts.length)
       // A bad text fails the whole batch (its index in the message), so results never have holes.
       for (let i = 0; i < texts.length; i++) {
         try {
-          results[i] = classify({ text: texts[i] as string, top_k, explain, model })
+          results[i] = classify({ text: texts[i] as string, top_k, explain }, entry)
         } catch (error) {
           if (error instanceof Error) error.message = `texts[${i}]: ${error.message}`
           throw error

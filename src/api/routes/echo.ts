@@ -1,19 +1,21 @@
 /**
  * Benchmark-only route: the same body schema and limits as /v1/classify, minus the engine, so load
  * tests can tell transport cost from classification cost. Registered only when benchmark routes are
- * on. Each answer is a fresh `echoResult`, serialised like a real one.
+ * on. Each answer is a fresh copy of `ECHO_RESULT` (`withFreshProbabilities`), serialised like a real one.
  *
  * `?busy_us=N` spins for N microseconds of CPU time before answering: load tests use it to see what
  * the same amount of CPU work as the engine's (measured as CPU time) costs a request, with no
  * classification involved.
  */
 import type { FastifyPluginAsync } from 'fastify'
+import { attribute } from '../../engine/model-registry.js'
 import type { ApiConfig } from '../api-config.js'
 import {
   type ClassifyRequestFields,
+  ECHO_RESULT,
   type TextCheck,
   createTextCheck,
-  echoResult,
+  withFreshProbabilities,
 } from '../classify-service.js'
 import { classifyBodySchema, errorResponses } from '../schemas.js'
 
@@ -34,7 +36,7 @@ export const echoRoutes: FastifyPluginAsync<{ readonly config: ApiConfig }> = as
       checkText(request.body.text)
       const busy = Number(request.query.busy_us)
       if (busy > 0) spin(Math.min(busy, 1000))
-      return echoResult(answered++)
+      return attribute(withFreshProbabilities(ECHO_RESULT, answered++), ECHO_RESULT.model)
     },
   )
 }

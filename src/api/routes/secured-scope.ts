@@ -24,8 +24,12 @@ export function apiKeyHook(keys: readonly string[]): onRequestHookHandler | unde
   }
 }
 
-export async function securedScope(scope: FastifyInstance, config: ApiConfig): Promise<void> {
-  const requireKey = apiKeyHook(config.apiKeys)
+/** The /v1 scope: `requireKey` (from `apiKeyHook`, shared with the app's other data routes) and the rate limit. */
+export async function securedScope(
+  scope: FastifyInstance,
+  config: ApiConfig,
+  requireKey: onRequestHookHandler | undefined,
+): Promise<void> {
   if (requireKey !== undefined) scope.addHook('onRequest', requireKey)
   if (config.rateLimit > 0) {
     await scope.register(rateLimit, {

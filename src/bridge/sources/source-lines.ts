@@ -30,15 +30,18 @@ export function sourceLineText(
   where: string,
   maxLineBytes: number,
 ): string | TopicstreamError {
-  if (line.bytes !== undefined) {
-    const text = decodeStrictUtf8(line.bytes, { bom: 'drop' })
-    if (text !== undefined) return text
-  }
-  return invalid({ where }, lineProblem(line, maxLineBytes) ?? 'is not valid UTF-8')
+  if (line.bytes === undefined) return invalid({ where }, tooLong(line, maxLineBytes))
+  return decodeStrictUtf8(line.bytes, { bom: 'drop' }) ?? invalid({ where }, NOT_UTF8)
 }
 
 /** What makes a line unusable before anything parses it: its size or its bytes, if either. */
 export function lineProblem(line: InputLine, maxLineBytes: number): string | undefined {
-  if (line.bytes === undefined) return `is ${line.size} bytes, more than the ${maxLineBytes}-byte line limit`
-  return isUtf8(line.bytes) ? undefined : 'is not valid UTF-8'
+  if (line.bytes === undefined) return tooLong(line, maxLineBytes)
+  return isUtf8(line.bytes) ? undefined : NOT_UTF8
+}
+
+const NOT_UTF8 = 'is not valid UTF-8'
+
+function tooLong(line: InputLine, maxLineBytes: number): string {
+  return `is ${line.size} bytes, more than the ${maxLineBytes}-byte line limit`
 }

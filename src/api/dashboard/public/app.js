@@ -180,7 +180,6 @@ function renderTotals(categories) {
 }
 
 function renderState(stats) {
-  const state = $('state')
   const banner = $('banner')
   const idle = stats.idleSeconds === null || stats.idleSeconds >= IDLE_AFTER_SECONDS
   let kind = stats.kafka
@@ -205,8 +204,7 @@ function renderState(stats) {
   } else if (stats.kafka === 'up') {
     text = 'streaming'
   }
-  state.dataset.state = kind
-  state.textContent = text
+  showState(kind, text)
 }
 
 function renderStats(stats) {
@@ -309,7 +307,7 @@ async function classify(event) {
     const body = await response.json()
     // A server with API keys: ask for one rather than failing on every try.
     if (response.status === 401) {
-      askForKey(apiKey === '' ? 'This server needs an API key.' : 'The server refused this API key.')
+      keyRefused()
       if (apiKey === '') throw new Error('this server needs an API key; enter it above and classify again')
     }
     if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`)
@@ -338,6 +336,11 @@ function readStoredKey() {
 
 function authorization() {
   return apiKey === '' ? {} : { authorization: `Bearer ${apiKey}` }
+}
+
+/** A 401: ask for a key, or for another one. */
+function keyRefused() {
+  askForKey(apiKey === '' ? 'This server needs an API key.' : 'The server refused this API key.')
 }
 
 function askForKey(message) {
@@ -483,7 +486,7 @@ async function follow() {
     if (outcome === 'unauthorized') {
       showState('locked', 'API key needed')
       $('feed-empty').textContent = 'This server needs an API key to show its live data.'
-      askForKey(apiKey === '' ? 'This server needs an API key.' : 'The server refused this API key.')
+      keyRefused()
       await pause() // until a key is given
       continue
     }
@@ -507,6 +510,7 @@ $('key-form').addEventListener('submit', (event) => {
     return
   }
   $('key-message').textContent = 'Connecting…'
+  // Confirmed with its own button: try it again even if it is the key in use.
   useKey(key)
 })
 follow()
