@@ -23,9 +23,9 @@ import { parseArgs } from 'node:util'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { withFreshProbabilities } from '../dist/api/classify-service.js'
 import { createBridge } from '../dist/bridge/bridge.js'
-import { KAFKA_VERSION, startLocalBroker } from '../dist/bridge/broker/index.js'
-import { createKafkaClient } from '../dist/bridge/kafka-client.js'
-import { tweetToRecord } from '../dist/bridge/producer-worker.js'
+import { KAFKA_VERSION, startLocalBroker } from '../dist/kafka/broker/index.js'
+import { createKafkaClient } from '../dist/kafka/client.js'
+import { tweetToRecord } from '../dist/producer/worker.js'
 import { loadDataset, loadModel, saveModel, trainClassifier } from '../dist/engine/index.js'
 
 const TOP_K = 3

@@ -19,7 +19,7 @@ import { errorBody, errorBodySchema, httpStatusOf, toHttpError } from './http-er
 import { type ApiMetrics, createMetrics, recordModels } from './metrics.js'
 import { type ReadinessChecks, createReadiness } from './readiness.js'
 import { classifyRoutes } from './routes/classify.js'
-import { echoRoutes } from './routes/echo.js'
+import { echoRoutes } from './bench/echo-route.js'
 import { healthRoutes } from './routes/health.js'
 import { modelRoutes } from './routes/models.js'
 import { apiKeyHook, securedScope } from './routes/secured-scope.js'

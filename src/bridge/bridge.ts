@@ -14,7 +14,7 @@ import type { Classification } from '../engine/types.js'
 import { deadLetter } from './dead-letter.js'
 import { atLeastOnceDelivery, exactlyOnceDelivery } from './delivery.js'
 import type { Delivery, ProcessedBatch } from './delivery.js'
-import { createKafkaClient } from './kafka-client.js'
+import { createKafkaClient } from '../kafka/client.js'
 import type {
   BatchControls,
   IncomingBatch,
@@ -24,7 +24,7 @@ import type {
   KafkaLogLevel,
   OutgoingRecord,
   TopicSpec,
-} from './kafka-client.js'
+} from '../kafka/client.js'
 import { createBridgeMetrics } from './metrics.js'
 import type { BridgeMetrics } from './metrics.js'
 import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'

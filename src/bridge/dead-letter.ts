@@ -2,7 +2,7 @@
  * Dead letters keep the original key and value bytes untouched, so the record can be fixed and
  * replayed as it was; why it was rejected and where it came from travel in headers.
  */
-import type { IncomingRecord, OutgoingRecord } from './kafka-client.js'
+import type { IncomingRecord, OutgoingRecord } from '../kafka/client.js'
 import type { RecordRejection } from './records.js'
 
 export const DEAD_LETTER_HEADERS = {

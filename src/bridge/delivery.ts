@@ -17,7 +17,7 @@ import type {
   KafkaProducer,
   KafkaTransactionalProducer,
   OutgoingRecord,
-} from './kafka-client.js'
+} from '../kafka/client.js'
 
 export interface ProcessedBatch {
   readonly topic: string

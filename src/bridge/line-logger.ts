@@ -3,7 +3,7 @@
  * bridge, which has no Fastify instance to borrow a logger from.
  */
 import type { Writable } from 'node:stream'
-import type { KafkaLogger } from './kafka-client.js'
+import type { KafkaLogger } from '../kafka/client.js'
 
 export type LineLogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 

@@ -9,7 +9,7 @@ import type { ErrorCode } from '../errors.js'
 import type { ModelRef } from '../engine/model-registry.js'
 import type { Classification } from '../engine/types.js'
 import { decodeStrictUtf8 } from '../utf8.js'
-import type { IncomingRecord } from './kafka-client.js'
+import type { IncomingRecord } from '../kafka/client.js'
 
 export interface InputRecord {
   readonly id: string

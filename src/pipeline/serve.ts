@@ -30,7 +30,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     ? { kafka: () => bridge?.state().status === 'running' }
     : {}
   const dashboard = options.dashboard
-    ? (await import('./kafka-dashboard.js')).createKafkaDashboard({
+    ? (await import('../api/dashboard/kafka-dashboard.js')).createKafkaDashboard({
         brokers: options.brokers,
         topics: { input: options.inputTopic, output: options.outputTopic, dlq: options.dlqTopic },
         groupId: options.group,

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { onTestFinished } from 'vitest'
-import { createKafkaClient } from '../../src/bridge/kafka-client.js'
-import type { IncomingRecord, OutgoingRecord } from '../../src/bridge/kafka-client.js'
+import { createKafkaClient } from '../../src/kafka/client.js'
+import type { IncomingRecord, OutgoingRecord } from '../../src/kafka/client.js'
 import { trainClassifier } from '../../src/engine/index.js'
 import type { TextClassifier } from '../../src/engine/index.js'
 import { kafkaBrokers } from '../helpers/kafka.js'

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { deadLetter, DEAD_LETTER_HEADERS } from '../../src/bridge/dead-letter.js'
-import type { IncomingRecord } from '../../src/bridge/kafka-client.js'
+import type { IncomingRecord } from '../../src/kafka/client.js'
 import { buildResult, decodeRecord } from '../../src/bridge/records.js'
 
 const at = { topic: 'in', partition: 2 }

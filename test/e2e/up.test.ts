@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createKafkaClient } from '../../src/bridge/kafka-client.js'
+import { createKafkaClient } from '../../src/kafka/client.js'
 import { saveModel, trainClassifier } from '../../src/engine/index.js'
 import { kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
 

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { inject, onTestFinished } from 'vitest'
-import { createKafkaClient } from '../../src/bridge/kafka-client.js'
-import type { IncomingRecord } from '../../src/bridge/kafka-client.js'
+import { createKafkaClient } from '../../src/kafka/client.js'
+import type { IncomingRecord } from '../../src/kafka/client.js'
 
 export function kafkaBrokers(): string[] {
   return inject('kafkaBrokers').split(',')

@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { startLocalBroker } from '../../src/bridge/broker/index.js'
+import { startLocalBroker } from '../../src/kafka/broker/index.js'
 
 export interface TestKafka {
   readonly brokers: string

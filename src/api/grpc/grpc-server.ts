@@ -15,7 +15,7 @@ import { createClassify } from '../classify-service.js'
 import { type ApiMetrics, createMetrics } from '../metrics.js'
 import { createCallContext } from './call-handlers.js'
 import { createClassifierService } from './classifier-service.js'
-import { createEchoService } from './echo-service.js'
+import { createEchoService } from '../bench/grpc-echo.js'
 import { EchoService } from './generated/topicstream/bench/v1/echo.js'
 import { ClassifierService } from './generated/topicstream/v1/classifier.js'
 

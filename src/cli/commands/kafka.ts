@@ -5,7 +5,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { OptionSpecs } from '../../config.js'
-import type { BrokerStatus } from '../../bridge/broker/index.js'
+import type { BrokerStatus } from '../../kafka/broker/index.js'
 import { TopicstreamError } from '../../errors.js'
 import { type CliIo, type Command, type CommandHelp, parseArguments } from '../command.js'
 
@@ -81,7 +81,7 @@ export const kafkaCommand: Command = {
         `expected one of start, stop, status${action === undefined ? '' : `, got "${action}"`}`,
       )
     }
-    const broker = await import('../../bridge/broker/index.js')
+    const broker = await import('../../kafka/broker/index.js')
     const dataDir = options.dataDir ?? defaultKafkaDataDir(io.env)
 
     if (action === 'start') {

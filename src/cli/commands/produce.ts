@@ -3,9 +3,9 @@
  * Newsgroups test split or the X API filtered stream. Runs until the source ends or SIGINT/SIGTERM,
  * then flushes and prints a summary on stderr.
  */
-import type { KafkaLogger } from '../../bridge/kafka-client.js'
+import type { KafkaLogger } from '../../kafka/client.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
-import { DEFAULT_KEYWORDS, DEFAULT_TWITTER_API_URL } from '../../bridge/sources/defaults.js'
+import { DEFAULT_KEYWORDS, DEFAULT_TWITTER_API_URL } from '../../producer/sources/defaults.js'
 import type { OptionSpecs } from '../../config.js'
 import { type Command, type CommandHelp, parseArguments } from '../command.js'
 import { listenForStopSignal } from '../signals.js'
@@ -88,7 +88,7 @@ export const produceCommand: Command = {
     const parsed = parseArguments(PRODUCE_OPTIONS, argv, io, HELP)
     if (parsed === undefined) return 0
     const { options } = parsed
-    const { startTweetProducer } = await import('../../bridge/tweet-producer.js')
+    const { startTweetProducer } = await import('../../producer/tweet-producer.js')
 
     let warnings = 0
     const warn = (message: string): void => {

@@ -7,7 +7,7 @@ import { BRIDGE_KAFKA_OPTIONS, bridgeTopology } from '../../bridge/options.js'
 import { cacheHome } from '../../cache-dir.js'
 import type { Options, OptionSpecs } from '../../config.js'
 import type { Progress } from '../../engine/types.js'
-import type { ProducerChoice } from '../../pipeline/producer.js'
+import type { ProducerChoice } from '../../producer/choice.js'
 import { SERVE_OPTIONS } from '../../pipeline/serve-options.js'
 import { type Command, type CommandHelp, parseArguments } from '../command.js'
 

@@ -9,7 +9,7 @@ import { buildApp } from '../../../src/api/app.js'
 import type { AppExtension } from '../../../src/api/app.js'
 import { dashboardPlugin } from '../../../src/api/dashboard/plugin.js'
 import { createRollingStats } from '../../../src/api/dashboard/rolling-stats.js'
-import { createKafkaDashboard } from '../../../src/pipeline/kafka-dashboard.js'
+import { createKafkaDashboard } from '../../../src/api/dashboard/kafka-dashboard.js'
 import { tinyRegistry } from '../helpers.js'
 
 const KEY = 'dashboard-key'
