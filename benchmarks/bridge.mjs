@@ -26,7 +26,8 @@ import { createBridge } from '../dist/bridge/bridge.js'
 import { KAFKA_VERSION, startLocalBroker } from '../dist/kafka/broker/index.js'
 import { createKafkaClient } from '../dist/kafka/client.js'
 import { tweetToRecord } from '../dist/producer/worker.js'
-import { loadDataset, loadModel, saveModel, trainClassifier } from '../dist/engine/index.js'
+import { loadDataset } from '../dist/datasets/spec.js'
+import { loadModel, saveModel, trainClassifier } from '../dist/engine/index.js'
 
 const TOP_K = 3
 const PARTITIONS = 3

@@ -11,7 +11,8 @@
 import { dirname, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { loadDataset, loadModel, trainClassifier } from '../dist/engine/index.js'
+import { loadDataset } from '../dist/datasets/spec.js'
+import { loadModel, trainClassifier } from '../dist/engine/index.js'
 import { TokenSpans, scanText } from '../dist/engine/tokenizer.js'
 import { SparseVectorizer } from '../dist/engine/vectorizer.js'
 

@@ -20,7 +20,8 @@ import { tmpdir } from 'node:os'
 import { createInterface } from 'node:readline'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadDataset, loadModel, saveModel, trainClassifier } from '../dist/engine/index.js'
+import { loadDataset } from '../dist/datasets/spec.js'
+import { loadModel, saveModel, trainClassifier } from '../dist/engine/index.js'
 // CPU time, as the Python side measures its own: the ratios hold on a busy machine.
 import { classifyRate, cpuMs } from './classify-rate.mjs'
 

@@ -159,7 +159,8 @@ function newsArchive() {
 }
 
 async function trainNewsModel(path) {
-  const { loadDataset, trainClassifier, saveModel } = await import('../dist/engine/index.js')
+  const { loadDataset } = await import('../dist/datasets/spec.js')
+  const { trainClassifier, saveModel } = await import('../dist/engine/index.js')
   const news = await loadDataset(`20news:${newsArchive()}`)
   await saveModel(trainClassifier(news.train, {}, news), path)
   return path

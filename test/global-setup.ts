@@ -1,6 +1,7 @@
 /**
- * Runs once before all test files: builds the CLI, prepares the scikit-learn venv and starts one
- * real Kafka broker on free ports. Test files reach these through `inject(...)`.
+ * Runs once before the integration tests (`*.int.test.ts`, see vitest.config.ts): builds the CLI,
+ * prepares the scikit-learn venv and starts one real Kafka broker on free ports. Test files reach
+ * these through `inject(...)`; unit tests run without any of them.
  */
 import 'vitest'
 import type { TestProject } from 'vitest/node'

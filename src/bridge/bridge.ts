@@ -21,52 +21,22 @@ import type {
   KafkaAdmin,
   KafkaConsumer,
   KafkaLogger,
-  KafkaLogLevel,
   OutgoingRecord,
   TopicSpec,
 } from '../kafka/client.js'
+import { type BridgeConfig, resolveBridgeConfig } from './config.js'
 import { createBridgeMetrics } from './metrics.js'
 import type { BridgeMetrics } from './metrics.js'
-import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'
 import { buildResult, decodeRecord } from './records.js'
 
 /** What `classify` returns: the engine's Classification, optionally naming the model that made it. */
 export type BridgeClassification = Classification & { readonly model?: ModelRef }
 
-export interface BridgeLimits {
-  /** Texts larger than this (UTF-8 bytes) go to the dead-letter topic. */
-  readonly maxTextBytes: number
-}
-
-export interface BridgeOptions {
+export interface BridgeOptions extends Partial<BridgeConfig> {
   readonly classify: (text: string) => BridgeClassification
-  readonly brokers: readonly string[]
-  readonly inputTopic: string
-  readonly outputTopic: string
-  readonly dlqTopic: string
-  readonly groupId: string
-  readonly exactlyOnce?: boolean
-  readonly limits?: Partial<BridgeLimits>
   /** A registry (metrics are created in it) or metrics already created. */
   readonly metrics?: Registry | BridgeMetrics
   readonly logger?: KafkaLogger
-  /** Library log level forwarded to `logger` (default `warn`). */
-  readonly kafkaLogLevel?: KafkaLogLevel
-  /** Partitions of topics the bridge creates when missing (default 3). */
-  readonly partitions?: number
-  readonly clientId?: string
-  readonly transactionalIdPrefix?: string
-  /** Input partitions processed at the same time (default 3). */
-  readonly concurrency?: number
-  /**
-   * How soon the group notices a bridge that died without leaving (default 10 s). Short, because a
-   * killed bridge's partitions stay unprocessed until then.
-   */
-  readonly sessionTimeoutMs?: number
-  /** How long `start()` keeps retrying while Kafka answers with retriable errors (default 60 s). */
-  readonly startTimeoutMs?: number
-  /** How long `stop()` waits for the batch in flight before closing anyway (default 30 s). */
-  readonly shutdownTimeoutMs?: number
 }
 
 export type BridgeStatus = 'starting' | 'running' | 'reconnecting' | 'stopped'
@@ -89,16 +59,16 @@ export interface Bridge {
 
 /**
  * The bridge's three topics as they should be created: the output and dead-letter topics get as
- * many partitions as the input topic, and a new input topic gets `partitions` (default 3).
+ * many partitions as the input topic, and a new input topic gets `partitions`.
  */
 export async function bridgeTopicSpecs(
   admin: Pick<KafkaAdmin, 'listTopics' | 'partitionCount'>,
-  topology: Pick<BridgeOptions, 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'partitions'>,
+  topology: Pick<BridgeConfig, 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'partitions'>,
 ): Promise<TopicSpec[]> {
   const existing = await admin.listTopics()
   const partitions = existing.includes(topology.inputTopic)
     ? await admin.partitionCount(topology.inputTopic)
-    : (topology.partitions ?? 3)
+    : topology.partitions
   return [topology.inputTopic, topology.outputTopic, topology.dlqTopic].map((topic) => ({
     topic,
     partitions,
@@ -106,17 +76,17 @@ export async function bridgeTopicSpecs(
 }
 
 export function createBridge(options: BridgeOptions): Bridge {
-  const exactlyOnce = options.exactlyOnce ?? false
-  const maxTextBytes = options.limits?.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES
+  const { classify, logger: log } = options
+  const config = resolveBridgeConfig(options)
+  const { exactlyOnce, maxTextBytes } = config
   const metrics = resolveMetrics(options.metrics)
-  const log = options.logger
   const kafka = createKafkaClient({
-    brokers: options.brokers,
-    clientId: options.clientId ?? `topicstream-bridge-${hostname()}-${process.pid}`,
-    logLevel: options.kafkaLogLevel ?? 'warn',
+    brokers: config.brokers,
+    clientId: config.clientId ?? `topicstream-bridge-${hostname()}-${process.pid}`,
+    logLevel: config.kafkaLogLevel,
     ...(log ? { logger: log } : {}),
   })
-  const topics = { outputTopic: options.outputTopic, dlqTopic: options.dlqTopic, groupId: options.groupId }
+  const topics = { outputTopic: config.outputTopic, dlqTopic: config.dlqTopic, groupId: config.groupId }
 
   let status: BridgeStatus = 'stopped'
   let lastError: BridgeState['lastError']
@@ -166,7 +136,7 @@ export function createBridge(options: BridgeOptions): Bridge {
         }
         let classification: BridgeClassification
         try {
-          classification = options.classify(decoded.input.text)
+          classification = classify(decoded.input.text)
         } catch (error) {
           const failure = toTopicstreamError(error)
           deadLetters.push(deadLetter(record, { code: failure.code, message: failure.message }, batch))
@@ -197,7 +167,7 @@ export function createBridge(options: BridgeOptions): Bridge {
       controls.resolveOffset(last.offset)
       doneBelow.delete(partition)
 
-      metrics.produced.inc({ topic: options.outputTopic }, results.length)
+      metrics.produced.inc({ topic: config.outputTopic }, results.length)
       for (const code of deadCodes) metrics.deadLettered.inc({ code })
       const lag = Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)
       metrics.lag.set({ topic, partition: String(partition) }, Math.max(0, lag))
@@ -220,25 +190,25 @@ export function createBridge(options: BridgeOptions): Bridge {
 
   const startConsumer = async (): Promise<void> => {
     const next = kafka.consumer({
-      groupId: options.groupId,
+      groupId: config.groupId,
       readUncommitted: false,
-      sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+      sessionTimeoutMs: config.sessionTimeoutMs,
       // Smaller fetches make smaller transactions and keep a batch's latency low.
       maxBytesPerPartition: 256 * 1024,
     })
     consumer = next
     next.onGroupJoin((assignment) => {
-      const partitions = [...(assignment[options.inputTopic] ?? [])].sort((a, b) => a - b)
+      const partitions = [...(assignment[config.inputTopic] ?? [])].sort((a, b) => a - b)
       for (const partition of assigned) {
         if (!partitions.includes(partition)) {
-          metrics.lag.remove({ topic: options.inputTopic, partition: String(partition) })
+          metrics.lag.remove({ topic: config.inputTopic, partition: String(partition) })
           doneBelow.delete(partition)
-          void delivery?.reset(options.inputTopic, partition)
+          void delivery?.reset(config.inputTopic, partition)
         }
       }
       assigned = partitions
       status = 'running'
-      log?.info({ partitions, group: options.groupId }, 'Bridge joined the consumer group')
+      log?.info({ partitions, group: config.groupId }, 'Bridge joined the consumer group')
     })
     next.onCrash((error, restart) => {
       fail(error)
@@ -249,11 +219,11 @@ export function createBridge(options: BridgeOptions): Bridge {
       if (!restart) scheduleRestart()
     })
     await next.connect()
-    await next.subscribe([options.inputTopic], { fromBeginning: true })
+    await next.subscribe([config.inputTopic], { fromBeginning: true })
     await next.run({
       eachBatch: processBatch,
       autoCommit: !exactlyOnce,
-      partitionsConsumedConcurrently: options.concurrency ?? 3,
+      partitionsConsumedConcurrently: config.concurrency,
     })
   }
 
@@ -291,7 +261,7 @@ export function createBridge(options: BridgeOptions): Bridge {
       await starting?.catch(() => {})
       if (restartTimer) clearTimeout(restartTimer)
       restartTimer = undefined
-      const timeout = options.shutdownTimeoutMs ?? 30_000
+      const timeout = config.shutdownTimeoutMs
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
         // stop() waits for the batch in flight, which commits; disconnect() leaves the group so the
@@ -319,7 +289,7 @@ export function createBridge(options: BridgeOptions): Bridge {
   }
 
   async function startWithRetries(): Promise<void> {
-    const deadline = Date.now() + (options.startTimeoutMs ?? 60_000)
+    const deadline = Date.now() + config.startTimeoutMs
     for (let attempt = 1; ; attempt++) {
       try {
         await setUp()
@@ -342,10 +312,10 @@ export function createBridge(options: BridgeOptions): Bridge {
   async function setUp(): Promise<void> {
     admin = kafka.admin()
     await admin.connect()
-    await admin.createTopics(await bridgeTopicSpecs(admin, options))
+    await admin.createTopics(await bridgeTopicSpecs(admin, config))
     delivery = exactlyOnce
       ? exactlyOnceDelivery(kafka, topics, {
-          transactionalIdPrefix: options.transactionalIdPrefix ?? 'topicstream',
+          transactionalIdPrefix: config.transactionalIdPrefix,
           admin,
           onAbort: () => metrics.transactionsAborted.inc(),
         })

@@ -1,40 +1,40 @@
 /**
  * The bridge's command-line/environment options, shared by `topicstream bridge` and by the commands
  * that embed a bridge (`serve`, `up`), so flags, variables and defaults are the same everywhere.
+ * Defaults come from DEFAULT_BRIDGE_CONFIG.
  */
 import type { OptionSpecs, Options } from '../config.js'
-import type { BridgeOptions } from './bridge.js'
-import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'
+import { type BridgeConfig, DEFAULT_BRIDGE_CONFIG as DEFAULTS } from './config.js'
 
 export const BRIDGE_KAFKA_OPTIONS = {
   brokers: {
     kind: 'list',
     env: 'KAFKA_BROKERS',
-    default: ['127.0.0.1:9092'],
+    default: DEFAULTS.brokers,
     description: 'Kafka bootstrap brokers, host:port, comma-separated',
   },
   inputTopic: {
     kind: 'string',
     env: 'TOPICSTREAM_INPUT_TOPIC',
-    default: 'tweets',
+    default: DEFAULTS.inputTopic,
     description: 'Topic to classify (JSON {"id","text",...} or raw UTF-8 text values)',
   },
   outputTopic: {
     kind: 'string',
     env: 'TOPICSTREAM_OUTPUT_TOPIC',
-    default: 'tweets.classified',
+    default: DEFAULTS.outputTopic,
     description: 'Topic the classifications are written to (same key as the input)',
   },
   dlqTopic: {
     kind: 'string',
     env: 'TOPICSTREAM_DLQ_TOPIC',
-    default: 'tweets.dlq',
+    default: DEFAULTS.dlqTopic,
     description: 'Dead-letter topic for records that cannot be classified (original bytes kept)',
   },
   group: {
     kind: 'string',
     env: 'TOPICSTREAM_GROUP',
-    default: 'topicstream-bridge',
+    default: DEFAULTS.groupId,
     description: 'Consumer group; bridges in one group share the input partitions',
   },
   exactlyOnce: {
@@ -45,14 +45,14 @@ export const BRIDGE_KAFKA_OPTIONS = {
   maxTextBytes: {
     kind: 'integer',
     env: 'TOPICSTREAM_MAX_TEXT_BYTES',
-    default: DEFAULT_MAX_TEXT_BYTES,
+    default: DEFAULTS.maxTextBytes,
     min: 1,
     description: 'Larger texts (UTF-8 bytes) go to the dead-letter topic',
   },
   partitions: {
     kind: 'integer',
     env: 'TOPICSTREAM_PARTITIONS',
-    default: 3,
+    default: DEFAULTS.partitions,
     min: 1,
     description: 'Partitions of the topics the bridge creates when they are missing',
   },
@@ -67,25 +67,15 @@ export const BRIDGE_KAFKA_OPTIONS = {
 
 export type BridgeKafkaOptions = Options<typeof BRIDGE_KAFKA_OPTIONS>
 
-export type BridgeTopology = Pick<
-  BridgeOptions,
-  'inputTopic' | 'outputTopic' | 'dlqTopic' | 'groupId' | 'exactlyOnce' | 'limits' | 'partitions'
->
-
-/** The `createBridge` options these flags decide (the caller adds `classify`, metrics and logger). */
-export function bridgeSettings(options: BridgeKafkaOptions): BridgeTopology & Pick<BridgeOptions, 'brokers'> {
-  return { brokers: options.brokers, ...bridgeTopology(options) }
-}
-
-/** The same without the brokers, for `up`, which may run its own broker. */
-export function bridgeTopology(options: Omit<BridgeKafkaOptions, 'brokers'>): BridgeTopology {
+/** The bridge settings these flags decide; the caller adds `classify`, metrics and the logger. */
+export function bridgeConfig(options: Omit<BridgeKafkaOptions, 'brokers'>): Partial<BridgeConfig> {
   return {
     inputTopic: options.inputTopic,
     outputTopic: options.outputTopic,
     dlqTopic: options.dlqTopic,
     groupId: options.group,
     exactlyOnce: options.exactlyOnce,
-    limits: { maxTextBytes: options.maxTextBytes },
+    maxTextBytes: options.maxTextBytes,
     partitions: options.partitions,
   }
 }

@@ -3,11 +3,13 @@
  *
  * Two input forms are accepted: a JSON object `{"id","text","created_at","author_id","lang","source",
  * "label"?}`, and raw UTF-8 text (what plain producers write). A value is treated as JSON only when it
- * starts with `{`, so a tweet that happens to be a bare number or quoted string stays text.
+ * starts with `{` after JSON whitespace (the rule of src/json-line.ts, the same as `classify` and the
+ * producer), so a tweet that happens to be a bare number or quoted string stays text.
  */
 import type { ErrorCode } from '../errors.js'
 import type { ModelRef } from '../engine/model-registry.js'
 import type { Classification } from '../engine/types.js'
+import { bytesLookLikeJsonObject } from '../json-line.js'
 import { decodeStrictUtf8 } from '../utf8.js'
 import type { IncomingRecord } from '../kafka/client.js'
 
@@ -37,8 +39,6 @@ export interface RecordPosition {
   readonly partition: number
 }
 
-const OPEN_BRACE = 0x7b
-
 export function decodeRecord(
   record: IncomingRecord,
   position: RecordPosition,
@@ -56,7 +56,7 @@ export function decodeRecord(
   // Bad bytes go to the DLQ untouched; a BOM is dropped so that BOM-prefixed JSON still parses.
   const decoded = decodeStrictUtf8(value, { bom: 'drop' })
   if (decoded === undefined) return reject('ERR_TEXT_NOT_UTF8', 'The record value is not valid UTF-8')
-  if (firstNonSpace(value) !== OPEN_BRACE) {
+  if (!bytesLookLikeJsonObject(value)) {
     if (value.length > maxTextBytes) return tooLarge(value.length, maxTextBytes)
     return { ok: true, input: { id: fallbackId(), text: decoded } }
   }
@@ -132,20 +132,6 @@ function reject(code: ErrorCode, message: string): DecodedRecord {
 
 function tooLarge(bytes: number, max: number): DecodedRecord {
   return reject('ERR_TEXT_TOO_LARGE', `The text is ${bytes} bytes of UTF-8; the maximum is ${max}`)
-}
-
-function firstNonSpace(value: Buffer): number | undefined {
-  for (let i = 0; i < value.length; i++) {
-    const byte = value[i] as number
-    // space, tab, CR, LF; a UTF-8 BOM (EF BB BF) is skipped too
-    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue
-    if (byte === 0xef && value[i + 1] === 0xbb && value[i + 2] === 0xbf) {
-      i += 2
-      continue
-    }
-    return byte
-  }
-  return undefined
 }
 
 function scalar(value: unknown): string | undefined {

@@ -1,11 +1,9 @@
+/**
+ * `defineCommand`: a command declares its options and a run function; parsing (flags, environment,
+ * defaults), `--help` and the refusal of stray arguments are done here, once, for every command.
+ */
 import type { Readable, Writable } from 'node:stream'
-import {
-  type CommandLineShape,
-  type OptionSpecs,
-  type ParsedCommand,
-  parseCommandLine,
-  renderHelp,
-} from '../config.js'
+import { type OptionSpecs, type Options, parseCommandLine, renderHelp } from '../config.js'
 
 /** What a command may touch: injected so tests can drive commands without a child process. */
 export interface CliIo {
@@ -15,34 +13,45 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv
 }
 
-export interface Command {
-  readonly name: string
-  readonly summary: string
-  /** The option table: parsing, `--help` and the README's tables all come from it. */
-  readonly options: OptionSpecs
-  /** Resolves to the process exit code. Long-running commands resolve when they have shut down. */
-  run(argv: readonly string[], io: CliIo): Promise<number>
+export interface CommandContext<Specs extends OptionSpecs> {
+  /** Validated and frozen. */
+  readonly options: Options<Specs>
+  /** The declared positional arguments, by name. */
+  readonly positionals: Readonly<Record<string, string | undefined>>
+  readonly io: CliIo
 }
 
-export interface CommandHelp {
+export interface Command<Specs extends OptionSpecs = OptionSpecs> {
+  /** The usage line of `--help`, e.g. `topicstream inspect --model FILE [--json]`. */
   readonly usage: string
-  readonly summary: string
+  /** What `--help` says under the summary (the summary itself is in the command table). */
+  readonly description?: string
+  /** The option table: parsing, `--help` and the reference tables all come from it. */
+  readonly options: Specs
+  /** Names of the positional arguments, in order; none unless declared. */
+  readonly positionals?: readonly string[]
+  /** Resolves to the process exit code. Long-running commands resolve when they have shut down. */
+  run(context: CommandContext<Specs>): Promise<number>
 }
 
-/**
- * Parses a command's arguments against its option table (flags, environment, defaults). Positional
- * arguments are refused unless `shape` declares them. On `--help` it prints the help instead and
- * returns undefined: the command then exits 0.
- */
-export function parseArguments<Specs extends OptionSpecs>(
-  specs: Specs,
+export function defineCommand<const Specs extends OptionSpecs>(command: Command<Specs>): Command<Specs> {
+  return Object.freeze(command)
+}
+
+/** Parses `argv` against the command's table and runs it; `--help` prints the help and exits 0. */
+export async function runCommand(
+  command: Command,
+  summary: string,
   argv: readonly string[],
   io: CliIo,
-  help: CommandHelp,
-  shape: CommandLineShape = {},
-): ParsedCommand<Specs> | undefined {
-  const parsed = parseCommandLine(specs, argv, io.env, shape)
-  if (!parsed.help) return parsed
-  io.stdout.write(renderHelp(help.usage, help.summary, specs))
-  return undefined
+): Promise<number> {
+  const accepted = command.positionals ?? []
+  const parsed = parseCommandLine(command.options, argv, io.env, { positionals: accepted })
+  if (parsed.help) {
+    const about = command.description ? `${summary}.\n\n${command.description}` : `${summary}.`
+    io.stdout.write(renderHelp(command.usage, about, command.options))
+    return 0
+  }
+  const positionals = Object.fromEntries(accepted.map((name, index) => [name, parsed.positionals[index]]))
+  return command.run({ options: parsed.options, positionals: Object.freeze(positionals), io })
 }

@@ -1,6 +1,9 @@
 /** Command-line options that choose and shape a dataset, shared by `train` and `evaluate`. */
 import type { OptionSpecs, Options } from '../config.js'
-import type { LoadDatasetOptions, ProgressListener } from '../engine/index.js'
+import { loadDataset } from '../datasets/spec.js'
+import type { LoadDatasetOptions } from '../datasets/spec.js'
+import type { Dataset, ProgressListener } from '../engine/index.js'
+import { TopicstreamError, isTopicstreamError } from '../errors.js'
 
 export const DATASET_SPECS = {
   dataset: {
@@ -42,5 +45,28 @@ export function toLoadDatasetOptions(
     seed: options.seed,
     env,
     onProgress,
+  }
+}
+
+/** Loads `--dataset`; a `dir:` file that is not UTF-8 is reported with the flag that reads it as Latin-1. */
+export async function loadDatasetOption(
+  options: Options<typeof DATASET_SPECS>,
+  env: NodeJS.ProcessEnv,
+  onProgress: ProgressListener,
+): Promise<Dataset> {
+  try {
+    return await loadDataset(options.dataset, toLoadDatasetOptions(options, env, onProgress))
+  } catch (error) {
+    if (
+      isTopicstreamError(error) &&
+      error.details?.encoding === 'utf8' &&
+      options.dataset.startsWith('dir:')
+    ) {
+      throw new TopicstreamError(error.code, `${error.message} (use --encoding latin1 for Latin-1 files)`, {
+        cause: error,
+        details: error.details,
+      })
+    }
+    throw error
   }
 }

@@ -3,9 +3,9 @@
  * it runs, so `--help` is instant and nothing connects or loads on import.
  */
 import { isTopicstreamError } from '../errors.js'
-import type { CliIo, Command } from './command.js'
+import { type CliIo, type Command, runCommand } from './command.js'
 
-/** Summaries live here so `--help` needs no command module; a test checks they match the commands. */
+/** Each command's one-line summary is written here, so `topicstream --help` loads no command module. */
 export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {
   train: {
     summary: 'Train a model from a dataset and write a model file',
@@ -72,7 +72,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   }
   try {
     const command = await entry.load()
-    return await command.run(rest, io)
+    return await runCommand(command, entry.summary, rest, io)
   } catch (error) {
     if (isTopicstreamError(error)) {
       io.stderr.write(`topicstream ${name}: ${error.message} [${error.code}]\n`)

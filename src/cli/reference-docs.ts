@@ -1,7 +1,8 @@
 /**
- * The README's generated tables: every command's options (flag, environment variable, default) and
- * every error code with its HTTP and gRPC status. They come from the same tables the code runs on;
- * `npm run docs` rewrites them in place and a test fails when the README is out of date.
+ * The generated tables of the reference docs (docs/configuration.md): every command's options (flag,
+ * environment variable, default) and every error code with its HTTP and gRPC status. They come from
+ * the same tables the code runs on; `npm run docs` rewrites them in place and a test fails when the
+ * document is out of date.
  */
 import { status } from '@grpc/grpc-js'
 import { GRPC_STATUS } from '../api/grpc/grpc-errors.js'
@@ -9,6 +10,9 @@ import { HTTP_STATUS } from '../api/http-errors.js'
 import { renderMarkdownTable } from '../config.js'
 import { ERROR_CODES, type ErrorCode } from '../errors.js'
 import { COMMANDS } from './main.js'
+
+/** The document that holds the generated blocks, relative to the package root. */
+export const REFERENCE_DOC = 'docs/configuration.md'
 
 /** Block name → generated Markdown, for `<!-- generated:NAME -->` … `<!-- /generated:NAME -->`. */
 export async function renderReferenceBlocks(): Promise<ReadonlyMap<string, string>> {
@@ -35,7 +39,7 @@ export function replaceReferenceBlocks(document: string, blocks: ReadonlyMap<str
     (_match, name: string) => {
       const content = blocks.get(name)
       if (content === undefined)
-        throw new Error(`README has a generated block "${name}" that nothing renders`)
+        throw new Error(`${REFERENCE_DOC} has a generated block "${name}" that nothing renders`)
       return `<!-- generated:${name} -->\n${content}\n<!-- /generated:${name} -->`
     },
   )

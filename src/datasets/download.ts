@@ -13,8 +13,8 @@ import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { cacheHome } from '../cache-dir.js'
 import { TopicstreamError } from '../errors.js'
-import type { Dataset, ProgressListener } from '../engine/types.js'
-import { loadTwentyNewsgroups } from '../engine/datasets/twenty-newsgroups.js'
+import { loadTwentyNewsgroups } from '../engine/index.js'
+import type { Dataset, ProgressListener } from '../engine/index.js'
 
 /** scikit-learn's `sklearn/datasets/_twenty_newsgroups.py` ARCHIVE.url. */
 export const TWENTY_NEWSGROUPS_URL = 'https://ndownloader.figshare.com/files/5975967'

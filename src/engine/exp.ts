@@ -41,5 +41,5 @@ export function expNonPositive(x: number): number {
   const j = steps & 31
   const series =
     1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r / 5040))))))
-  return (NEGATIVE_POWERS_OF_TWO[(j - steps) >> 5] as number) * ((POWERS[j] as number) * series)
+  return NEGATIVE_POWERS_OF_TWO[(j - steps) >> 5] * (POWERS[j] * series)
 }

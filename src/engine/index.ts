@@ -1,6 +1,6 @@
 /**
  * The engine's public surface: scikit-learn-exact CountVectorizer → TfidfTransformer →
- * MultinomialNB / ComplementNB, model files, and the dataset loaders.
+ * MultinomialNB / ComplementNB, model files, and the loaders of datasets at a local path.
  */
 export * from './types.js'
 export { TextClassifier } from './text-classifier.js'

@@ -294,7 +294,7 @@ function littleEndianBytes(values: TypedArray): Uint8Array {
   const out = new Uint8Array(values.byteLength)
   const view = new DataView(out.buffer)
   for (let i = 0; i < values.length; i++) {
-    const value = values[i] as number
+    const value = values[i]
     if (width === 2) view.setUint16(i * 2, value, true)
     else if (width === 4) view.setInt32(i * 4, value, true)
     else view.setFloat64(i * 8, value, true)

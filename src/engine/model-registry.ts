@@ -4,7 +4,7 @@
  * classification already running finishes on the old instance and no request sees a gap.
  */
 import { readdir } from 'node:fs/promises'
-import { basename, extname, join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { TopicstreamError, toTopicstreamError } from '../errors.js'
 import { loadModel } from './model-file.js'
 import type { TextClassifier } from './text-classifier.js'
@@ -82,7 +82,7 @@ export class ModelRegistry {
   constructor(sources: readonly ModelSource[], options: ModelRegistryOptions = {}) {
     const first = sources[0]
     if (first === undefined) {
-      throw new TopicstreamError('ERR_CONFIG_INVALID', 'At least one model is required (--model NAME=FILE)')
+      throw new TopicstreamError('ERR_CONFIG_INVALID', 'No models given: a registry needs at least one')
     }
     this.defaultName = first.name
     this.#load = options.load ?? loadModel
@@ -209,17 +209,6 @@ function snapshot(entry: MutableEntry): ModelEntry {
     ref: entry.ref,
     loadedAt: entry.loadedAt,
   })
-}
-
-/** `NAME=FILE` (or just `FILE`, named after the file) → a model source. */
-export function parseModelSpec(spec: string): ModelSource {
-  const at = spec.indexOf('=')
-  const path = at === -1 ? spec : spec.slice(at + 1)
-  const name = at === -1 ? basename(spec, extname(spec)) : spec.slice(0, at)
-  if (name === '' || path === '') {
-    throw new TopicstreamError('ERR_CONFIG_INVALID', `--model expects NAME=FILE, got "${spec}"`)
-  }
-  return { name, path }
 }
 
 /** Every `*.tsmodel` in a directory, named after the file, sorted by name (the first is the default). */

@@ -28,10 +28,10 @@ export function computeWeights(
   const alpha = params.alpha
   if (params.algorithm === 'multinomial') {
     for (let c = 0; c < classes; c++) {
-      for (let t = 0; t < vocabularySize; t++) column[t] = (featureCount[t * classes + c] as number) + alpha
+      for (let t = 0; t < vocabularySize; t++) column[t] = featureCount[t * classes + c] + alpha
       const logTotal = Math.log(pairwiseSum(column, 0, vocabularySize))
       for (let t = 0; t < vocabularySize; t++) {
-        weights[t * classes + c] = Math.log(column[t] as number) - logTotal
+        weights[t * classes + c] = Math.log(column[t]) - logTotal
       }
     }
   } else {
@@ -39,20 +39,20 @@ export function computeWeights(
     const featureAll = new Float64Array(vocabularySize)
     for (let t = 0; t < vocabularySize; t++) {
       let sum = 0
-      for (let c = 0; c < classes; c++) sum += featureCount[t * classes + c] as number
+      for (let c = 0; c < classes; c++) sum += featureCount[t * classes + c]
       featureAll[t] = sum
     }
     for (let c = 0; c < classes; c++) {
       for (let t = 0; t < vocabularySize; t++) {
-        column[t] = (featureAll[t] as number) + alpha - (featureCount[t * classes + c] as number)
+        column[t] = featureAll[t] + alpha - featureCount[t * classes + c]
       }
       const total = pairwiseSum(column, 0, vocabularySize)
-      for (let t = 0; t < vocabularySize; t++) column[t] = Math.log((column[t] as number) / total)
+      for (let t = 0; t < vocabularySize; t++) column[t] = Math.log(column[t] / total)
       if (params.complementNorm) {
         const summed = pairwiseSum(column, 0, vocabularySize)
-        for (let t = 0; t < vocabularySize; t++) weights[t * classes + c] = (column[t] as number) / summed
+        for (let t = 0; t < vocabularySize; t++) weights[t * classes + c] = column[t] / summed
       } else {
-        for (let t = 0; t < vocabularySize; t++) weights[t * classes + c] = -(column[t] as number)
+        for (let t = 0; t < vocabularySize; t++) weights[t * classes + c] = -column[t]
       }
     }
   }
@@ -73,7 +73,7 @@ function classLogPrior(fitPrior: boolean, classCount: Float64Array): Float64Arra
   const prior = new Float64Array(classes)
   if (fitPrior) {
     const logTotal = Math.log(pairwiseSum(classCount, 0, classes))
-    for (let c = 0; c < classes; c++) prior[c] = Math.log(classCount[c] as number) - logTotal
+    for (let c = 0; c < classes; c++) prior[c] = Math.log(classCount[c]) - logTotal
   } else {
     prior.fill(-Math.log(classes))
   }
@@ -87,32 +87,32 @@ function classLogPrior(fitPrior: boolean, classCount: Float64Array): Float64Arra
 export function pairwiseSum(values: Float64Array, offset: number, count: number): number {
   if (count < 8) {
     let sum = 0
-    for (let i = 0; i < count; i++) sum += values[offset + i] as number
+    for (let i = 0; i < count; i++) sum += values[offset + i]
     return sum
   }
   if (count <= 128) {
-    let r0 = values[offset] as number
-    let r1 = values[offset + 1] as number
-    let r2 = values[offset + 2] as number
-    let r3 = values[offset + 3] as number
-    let r4 = values[offset + 4] as number
-    let r5 = values[offset + 5] as number
-    let r6 = values[offset + 6] as number
-    let r7 = values[offset + 7] as number
+    let r0 = values[offset]
+    let r1 = values[offset + 1]
+    let r2 = values[offset + 2]
+    let r3 = values[offset + 3]
+    let r4 = values[offset + 4]
+    let r5 = values[offset + 5]
+    let r6 = values[offset + 6]
+    let r7 = values[offset + 7]
     const blocked = count - (count % 8)
     let i = 8
     for (; i < blocked; i += 8) {
-      r0 += values[offset + i] as number
-      r1 += values[offset + i + 1] as number
-      r2 += values[offset + i + 2] as number
-      r3 += values[offset + i + 3] as number
-      r4 += values[offset + i + 4] as number
-      r5 += values[offset + i + 5] as number
-      r6 += values[offset + i + 6] as number
-      r7 += values[offset + i + 7] as number
+      r0 += values[offset + i]
+      r1 += values[offset + i + 1]
+      r2 += values[offset + i + 2]
+      r3 += values[offset + i + 3]
+      r4 += values[offset + i + 4]
+      r5 += values[offset + i + 5]
+      r6 += values[offset + i + 6]
+      r7 += values[offset + i + 7]
     }
     let sum = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7))
-    for (; i < count; i++) sum += values[offset + i] as number
+    for (; i < count; i++) sum += values[offset + i]
     return sum
   }
   let half = Math.floor(count / 2)

@@ -45,7 +45,7 @@ export class TermIndex {
   static build(terms: readonly string[]): TermIndex {
     const size = terms.length
     let total = 0
-    for (let t = 0; t < size; t++) total += (terms[t] as string).length
+    for (let t = 0; t < size; t++) total += terms[t].length
     let capacity = 16
     while (capacity < size * 2) capacity *= 2
     const mask = capacity - 1
@@ -55,7 +55,7 @@ export class TermIndex {
     for (let slot = 0; slot < capacity; slot++) records[slot * RECORD + 1] = EMPTY
     let offset = 0
     for (let t = 0; t < size; t++) {
-      const term = terms[t] as string
+      const term = terms[t]
       offsets[t] = offset
       let hash = FNV_OFFSET
       for (let i = 0; i < term.length; i++) {
@@ -87,20 +87,20 @@ export class TermIndex {
     if (size < 0 || offsets[0] !== 0 || offsets[size] !== units.length)
       return 'term offsets do not cover the terms'
     for (let t = 0; t < size; t++) {
-      if ((offsets[t + 1] as number) <= (offsets[t] as number)) return `term ${t} is empty or out of order`
+      if (offsets[t + 1] <= offsets[t]) return `term ${t} is empty or out of order`
     }
     if (!Number.isInteger(capacity) || capacity < size * 2 || (capacity & (capacity - 1)) !== 0) {
       return 'the term table has the wrong size'
     }
     let filled = 0
     for (let at = 0; at < records.length; at += RECORD) {
-      const term = records[at + 1] as number
+      const term = records[at + 1]
       if (term === EMPTY) continue
       if (
         term < 0 ||
         term >= size ||
         records[at + 2] !== offsets[term] ||
-        records[at + 3] !== (offsets[term + 1] as number) - (offsets[term] as number)
+        records[at + 3] !== offsets[term + 1] - offsets[term]
       ) {
         return 'the term table does not match the terms'
       }
@@ -135,10 +135,10 @@ export class TermIndex {
     let slot = hash & this.mask
     for (;;) {
       const at = slot * RECORD
-      const term = records[at + 1] as number
+      const term = records[at + 1]
       if (term === EMPTY) return -1
       if (records[at] === hash && records[at + 3] === length) {
-        const offset = records[at + 2] as number
+        const offset = records[at + 2]
         let i = 0
         while (i < length && units[offset + i] === text.charCodeAt(start + i)) i++
         if (i === length) return term
@@ -156,10 +156,10 @@ export class TermIndex {
     let slot = hash & this.mask
     for (;;) {
       const at = slot * RECORD
-      const term = records[at + 1] as number
+      const term = records[at + 1]
       if (term === EMPTY) return -1
       if (records[at] === hash && records[at + 3] === first + 1 + second) {
-        const offset = records[at + 2] as number
+        const offset = records[at + 2]
         if (units[offset + first] === 0x20) {
           let i = 0
           while (i < first && units[offset + i] === text.charCodeAt(a0 + i)) i++

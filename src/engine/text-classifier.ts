@@ -112,25 +112,25 @@ export class TextClassifier {
     let found = 0
     let kth = -Infinity
     for (let c = 0; c < count; c++) {
-      const score = jll[c] as number
+      const score = jll[c]
       if (found === k && score <= kth) continue
       let at = found < k ? found++ : k - 1
-      while (at > 0 && score > (jll[order[at - 1] as number] as number)) {
-        order[at] = order[at - 1] as number
+      while (at > 0 && score > jll[order[at - 1]]) {
+        order[at] = order[at - 1]
         at--
       }
       order[at] = c
-      if (found === k) kth = jll[order[k - 1] as number] as number
+      if (found === k) kth = jll[order[k - 1]]
     }
     const topK: LabelProbability[] = new Array(k)
     for (let i = 0; i < k; i++) {
-      const c = order[i] as number
-      topK[i] = { label: classes[c] as string, probability: expNonPositive((jll[c] as number) - logTotal) }
+      const c = order[i]
+      topK[i] = { label: classes[c], probability: expNonPositive(jll[c] - logTotal) }
     }
-    const { label, probability: confidence } = topK[0] as LabelProbability
+    const { label, probability: confidence } = topK[0]
     if (options?.explain !== true) return { label, confidence, top_k: topK }
     const explainTerms = clampCount(options.explainTerms, DEFAULT_EXPLAIN_TERMS, Number.MAX_SAFE_INTEGER)
-    return { label, confidence, top_k: topK, explanation: this.#explain(order[0] as number, explainTerms) }
+    return { label, confidence, top_k: topK, explanation: this.#explain(order[0], explainTerms) }
   }
 
   /** `predict_proba` for one text, in `classes` order (a fresh array). */
@@ -138,7 +138,7 @@ export class TextClassifier {
     const logTotal = this.#score(text)
     const jll = this.#jll
     const proba = new Float64Array(jll.length)
-    for (let c = 0; c < jll.length; c++) proba[c] = expNonPositive((jll[c] as number) - logTotal)
+    for (let c = 0; c < jll.length; c++) proba[c] = expNonPositive(jll[c] - logTotal)
     return proba
   }
 
@@ -184,13 +184,7 @@ export class TextClassifier {
     }
     if (texts.length === 0) return
     for (let d = 0; d < texts.length; d++) {
-      addDocument(
-        this.#vectorizer,
-        texts[d] as string,
-        targets[d] as number,
-        this.#featureCount,
-        this.#classCount,
-      )
+      addDocument(this.#vectorizer, texts[d], targets[d], this.#featureCount, this.#classCount)
     }
     const derived = computeWeights(
       this.#metadata.params,
@@ -237,12 +231,12 @@ export class TextClassifier {
       let sum2 = 0
       let sum3 = 0
       for (let k = 0; k < n; k++) {
-        const value = values[k] as number
-        const at = (ids[k] as number) * classes + c
-        sum0 += value * (weights[at] as number)
-        sum1 += value * (weights[at + 1] as number)
-        sum2 += value * (weights[at + 2] as number)
-        sum3 += value * (weights[at + 3] as number)
+        const value = values[k]
+        const at = ids[k] * classes + c
+        sum0 += value * weights[at]
+        sum1 += value * weights[at + 1]
+        sum2 += value * weights[at + 2]
+        sum3 += value * weights[at + 3]
       }
       jll[c] = sum0
       jll[c + 1] = sum1
@@ -251,19 +245,18 @@ export class TextClassifier {
     }
     for (; c < classes; c++) {
       let sum = 0
-      for (let k = 0; k < n; k++)
-        sum += (values[k] as number) * (weights[(ids[k] as number) * classes + c] as number)
+      for (let k = 0; k < n; k++) sum += values[k] * weights[ids[k] * classes + c]
       jll[c] = sum
     }
-    if (usePrior) for (let c = 0; c < classes; c++) jll[c] = (jll[c] as number) + (prior[c] as number)
+    if (usePrior) for (let c = 0; c < classes; c++) jll[c] = jll[c] + prior[c]
     // scikit-learn's _logsumexp: the maxima are taken out of the sum for precision.
     let max = -Infinity
-    for (let c = 0; c < classes; c++) if ((jll[c] as number) > max) max = jll[c] as number
+    for (let c = 0; c < classes; c++) if (jll[c] > max) max = jll[c]
     let ties = 0
     let sum = 0
     const shift = Number.isFinite(max) ? max : 0
     for (let c = 0; c < classes; c++) {
-      const a = jll[c] as number
+      const a = jll[c]
       if (a === max) ties++
       else sum += expNonPositive(a - shift)
     }
@@ -280,10 +273,9 @@ export class TextClassifier {
     const weights = this.#weights
     const found: Array<{ id: number; weight: number }> = []
     for (let k = 0; k < v.count; k++) {
-      const id = v.ids[k] as number
-      const x = v.values[k] as number
-      const weight =
-        x * ((weights[id * classes + winner] as number) - (weights[id * classes + runnerUp] as number))
+      const id = v.ids[k]
+      const x = v.values[k]
+      const weight = x * (weights[id * classes + winner] - weights[id * classes + runnerUp])
       if (weight > 0) found.push({ id, weight })
     }
     // Ties (rare) keep vocabulary order; only the reported terms are decoded.
@@ -307,7 +299,7 @@ export function addDocument(
   const n = vectorizer.transform(text)
   const ids = vectorizer.ids
   const values = vectorizer.values
-  for (let k = 0; k < n; k++) featureCount[(ids[k] as number) * classes + target] += values[k] as number
+  for (let k = 0; k < n; k++) featureCount[ids[k] * classes + target] += values[k]
   classCount[target]++
 }
 
@@ -319,7 +311,7 @@ function clampCount(value: number | undefined, fallback: number, max: number): n
 function secondBest(values: Float64Array, winner: number): number {
   let best = -1
   for (let i = 0; i < values.length; i++) {
-    if (i !== winner && (best < 0 || (values[i] as number) > (values[best] as number))) best = i
+    if (i !== winner && (best < 0 || values[i] > values[best])) best = i
   }
   return best
 }

@@ -37,9 +37,9 @@ export const BMP_WORD: Uint8Array = buildBmpTable()
 function buildBmpTable(): Uint8Array {
   const table = new Uint8Array(0x10000)
   for (let i = 0; i < WORD_RANGES.length; i += 2) {
-    const first = WORD_RANGES[i] as number
+    const first = WORD_RANGES[i]
     if (first > 0xffff) break
-    const last = Math.min(WORD_RANGES[i + 1] as number, 0xffff)
+    const last = Math.min(WORD_RANGES[i + 1], 0xffff)
     table.fill(WORD, first, last + 1)
   }
   for (const unit of SUSPECT_LOWERED) if (table[unit] === WORD) table[unit] = SUSPECT_WORD
@@ -51,7 +51,7 @@ const ASTRAL_START = firstAstralRange()
 
 function firstAstralRange(): number {
   let i = 0
-  while (i < WORD_RANGES.length && (WORD_RANGES[i + 1] as number) <= 0xffff) i += 2
+  while (i < WORD_RANGES.length && WORD_RANGES[i + 1] <= 0xffff) i += 2
   return i
 }
 
@@ -74,8 +74,8 @@ export function isAstralWord(codePoint: number): boolean {
   let hi = (WORD_RANGES.length >> 1) - 1
   while (lo <= hi) {
     const mid = (lo + hi) >> 1
-    if (codePoint < (WORD_RANGES[2 * mid] as number)) hi = mid - 1
-    else if (codePoint > (WORD_RANGES[2 * mid + 1] as number)) lo = mid + 1
+    if (codePoint < WORD_RANGES[2 * mid]) hi = mid - 1
+    else if (codePoint > WORD_RANGES[2 * mid + 1]) lo = mid + 1
     else return true
   }
   return false
@@ -148,7 +148,7 @@ export class TokenSpans {
     let hash = 0
     for (let i = 0; i < length; i++) {
       const unit = lowered.charCodeAt(i)
-      let kind = table[unit] as number
+      let kind = table[unit]
       if (kind > WORD) {
         // Emoji and other supplementary-plane separators stay on this path: the high surrogate
         // counts as a separator and so does the low one after it (whose kind is 0).
@@ -191,7 +191,7 @@ export class TokenSpans {
     const hashes = this.hashes
     for (let i = 0; i < length; i++) {
       const unit = lowered.charCodeAt(i)
-      const kind = table[unit] as number
+      const kind = table[unit]
       if (kind === WORD || kind === SUSPECT_WORD) {
         if (start < 0) {
           start = i
@@ -275,7 +275,7 @@ export function wordNgrams(tokens: string[], [minN, maxN]: readonly [number, num
   const out: string[] = []
   for (let n = minN; n <= maxN; n++) {
     for (let i = 0; i + n <= tokens.length; i++)
-      out.push(n === 1 ? (tokens[i] as string) : tokens.slice(i, i + n).join(' '))
+      out.push(n === 1 ? tokens[i] : tokens.slice(i, i + n).join(' '))
   }
   return out
 }

@@ -45,7 +45,7 @@ export function trainClassifier(
   const featureCount = new Float64Array(terms.terms.length * classes.length)
   const vectorizer = new SparseVectorizer(index, idf, settings)
   for (let d = 0; d < documents; d++) {
-    addDocument(vectorizer, texts[d] as string, targets[d] as number, featureCount, classCount)
+    addDocument(vectorizer, texts[d], targets[d], featureCount, classCount)
     if (onProgress && (d + 1) % PROGRESS_EVERY === 0)
       onProgress({ phase: 'fit', done: d + 1, total: documents })
   }
@@ -94,7 +94,7 @@ function orderClasses(train: LabeledDocuments): { classes: string[]; targets: In
   const targets = new Int32Array(train.targets.length)
   const seen = new Int32Array(classes.length)
   for (let d = 0; d < targets.length; d++) {
-    const target = train.targets[d] as number
+    const target = train.targets[d]
     if (!Number.isInteger(target) || target < 0 || target >= given.length) {
       throw new TopicstreamError(
         'ERR_TRAINING_INVALID',
@@ -104,8 +104,8 @@ function orderClasses(train: LabeledDocuments): { classes: string[]; targets: In
     if (typeof train.texts[d] !== 'string') {
       throw new TopicstreamError('ERR_TRAINING_INVALID', `Document ${d} is not a string`)
     }
-    targets[d] = remap[target] as number
-    seen[targets[d] as number]++
+    targets[d] = remap[target]
+    seen[targets[d]]++
   }
   const empty = classes.filter((_, c) => seen[c] === 0)
   if (empty.length > 0) {
@@ -151,7 +151,7 @@ function buildVocabulary(
     }
   }
   for (let d = 0; d < texts.length; d++) {
-    const lowered = scanText(texts[d] as string, spans)
+    const lowered = scanText(texts[d], spans)
     const tokens: string[] = new Array(spans.count)
     for (let k = 0; k < spans.count; k++) tokens[k] = lowered.slice(spans.starts[k], spans.ends[k])
     if (minN === 1) for (const token of tokens) seeTerm(token, d)
@@ -178,7 +178,7 @@ function buildVocabulary(
   }
   const kept: string[] = []
   for (const [term, id] of ids) {
-    const count = df[id] as number
+    const count = df[id]
     if (count <= maxCount && count >= minCount) kept.push(term)
   }
   if (kept.length === 0) {
@@ -190,7 +190,7 @@ function buildVocabulary(
   }
   kept.sort(compareCodePoints)
   const keptDf = new Int32Array(kept.length)
-  for (let t = 0; t < kept.length; t++) keptDf[t] = df[ids.get(kept[t] as string) as number] as number
+  for (let t = 0; t < kept.length; t++) keptDf[t] = df[ids.get(kept[t]) as number]
   return { terms: kept, df: keptDf }
 }
 
@@ -204,7 +204,7 @@ function grow(array: Int32Array, fill: number): Int32Array {
 export function inverseDocumentFrequency(df: Int32Array, documents: number, smooth: boolean): Float64Array {
   const extra = smooth ? 1 : 0
   const idf = new Float64Array(df.length)
-  for (let t = 0; t < df.length; t++) idf[t] = Math.log((documents + extra) / ((df[t] as number) + extra)) + 1
+  for (let t = 0; t < df.length; t++) idf[t] = Math.log((documents + extra) / (df[t] + extra)) + 1
   return idf
 }
 

@@ -63,18 +63,18 @@ export class SparseVectorizer {
     let found = 0
     if (this.unigrams) {
       for (let k = 0; k < tokens; k++) {
-        const term = index.lookupSpan(lowered, starts[k] as number, ends[k] as number, hashes[k] as number)
+        const term = index.lookupSpan(lowered, starts[k], ends[k], hashes[k])
         if (term >= 0) hits[found++] = term
       }
     }
     if (this.bigrams) {
       // A bigram's hash continues the first token's hash over " " and the second token's units.
       for (let k = 0; k + 1 < tokens; k++) {
-        const b0 = starts[k + 1] as number
-        const b1 = ends[k + 1] as number
-        let hash = Math.imul((hashes[k] as number) ^ 0x20, FNV_PRIME)
+        const b0 = starts[k + 1]
+        const b1 = ends[k + 1]
+        let hash = Math.imul(hashes[k] ^ 0x20, FNV_PRIME)
         for (let i = b0; i < b1; i++) hash = Math.imul(hash ^ lowered.charCodeAt(i), FNV_PRIME)
-        const term = index.lookupPair(lowered, starts[k] as number, ends[k] as number, b0, b1, hash)
+        const term = index.lookupPair(lowered, starts[k], ends[k], b0, b1, hash)
         if (term >= 0) hits[found++] = term
       }
     }
@@ -93,20 +93,20 @@ export class SparseVectorizer {
     let n = 0
     let squares = 0
     for (let k = 0; k < found;) {
-      const term = hits[k] as number
+      const term = hits[k]
       let run = k + 1
       while (run < found && hits[run] === term) run++
       let value = run - k
       k = run
       if (sublinearTf) value = Math.log(value) + 1
-      if (useIdf) value *= idf[term] as number
+      if (useIdf) value *= idf[term]
       ids[n] = term
       values[n++] = value
       squares += value * value
     }
     if (this.l2 && squares !== 0) {
       const norm = Math.sqrt(squares)
-      for (let k = 0; k < n; k++) values[k] = (values[k] as number) / norm
+      for (let k = 0; k < n; k++) values[k] = values[k] / norm
     }
     return n
   }
@@ -127,10 +127,10 @@ function sortIds(ids: Int32Array, n: number): void {
     return
   }
   for (let i = 1; i < n; i++) {
-    const id = ids[i] as number
+    const id = ids[i]
     let j = i - 1
-    while (j >= 0 && (ids[j] as number) > id) {
-      ids[j + 1] = ids[j] as number
+    while (j >= 0 && ids[j] > id) {
+      ids[j + 1] = ids[j]
       j--
     }
     ids[j + 1] = id

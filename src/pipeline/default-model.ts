@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { cacheHome } from '../cache-dir.js'
-import { evaluateModel, loadDataset, loadModel, saveModel, trainClassifier } from '../engine/index.js'
+import { loadDataset } from '../datasets/spec.js'
+import { evaluateModel, loadModel, saveModel, trainClassifier } from '../engine/index.js'
 import type { Progress, TextClassifier } from '../engine/index.js'
 
 export function defaultModelPath(env: NodeJS.ProcessEnv): string {

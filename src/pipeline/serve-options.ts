@@ -5,6 +5,7 @@
 import { DEFAULT_API_CONFIG } from '../api/api-config.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../bridge/options.js'
 import type { OptionSpecs, Options } from '../config.js'
+import { LOG_OPTIONS } from '../runtime/logger.js'
 
 const { maxTextBytes: bridgeMaxTextBytes, ...bridgeKafkaOptions } = BRIDGE_KAFKA_OPTIONS
 
@@ -116,15 +117,10 @@ export const SERVE_OPTIONS = {
     env: 'TOPICSTREAM_SHUTDOWN_GRACE_MS',
     default: 10_000,
     min: 0,
-    description: 'How long in-flight requests and streams may finish after SIGTERM/SIGINT (ms)',
+    description:
+      'How long in-flight requests and streams may finish after SIGTERM/SIGINT (ms); each other part gets 5 s more',
   },
-  logLevel: {
-    kind: 'string',
-    env: 'TOPICSTREAM_LOG_LEVEL',
-    default: 'info',
-    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    description: 'Log level (JSON logs on stdout)',
-  },
+  ...LOG_OPTIONS,
   benchmarkRoutes: {
     kind: 'boolean',
     env: 'TOPICSTREAM_BENCHMARK_ROUTES',

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream'
 import { TopicstreamError } from '../errors.js'
 import { canConnect } from '../kafka/broker/lifecycle.js'
 import { createKafkaClient } from '../kafka/client.js'
+import { DEFAULT_TOPIC_PARTITIONS } from '../kafka/defaults.js'
 import type { KafkaLogger } from '../kafka/client.js'
 import { createProducerWorker } from './worker.js'
 import type { ProducerStats } from './worker.js'
@@ -19,7 +20,7 @@ export interface TweetProducerOptions {
   /** Records per second (0: as fast as possible). */
   readonly rate?: number
   readonly loop?: boolean
-  /** Partitions of the topic when it has to be created. */
+  /** Partitions of the topic when it has to be created (default DEFAULT_TOPIC_PARTITIONS). */
   readonly partitions?: number
   readonly env?: NodeJS.ProcessEnv
   readonly stdin?: Readable
@@ -65,7 +66,7 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
   const admin = client.admin()
   await admin.connect()
   try {
-    await admin.createTopics([{ topic: options.topic, partitions: options.partitions ?? 3 }])
+    await admin.createTopics([{ topic: options.topic, partitions: options.partitions ?? DEFAULT_TOPIC_PARTITIONS }])
   } finally {
     await admin.disconnect()
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { bridgeTopicSpecs } from '../../src/bridge/bridge.js'
+import { resolveBridgeConfig } from '../../src/bridge/config.js'
 
 const topology = { inputTopic: 'in', outputTopic: 'out', dlqTopic: 'dlq' }
 
@@ -26,7 +27,7 @@ describe('bridgeTopicSpecs', () => {
       { topic: 'out', partitions: 2 },
       { topic: 'dlq', partitions: 2 },
     ])
-    expect((await bridgeTopicSpecs(admin({ out: 7 }), topology)).map((spec) => spec.partitions)).toEqual([
+    expect((await bridgeTopicSpecs(admin({ out: 7 }), resolveBridgeConfig(topology))).map((spec) => spec.partitions)).toEqual([
       3, 3, 3,
     ])
   })

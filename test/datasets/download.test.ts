@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadDataset, twentyNewsgroupsCachePath } from '../../src/engine/datasets/index.js'
+import { twentyNewsgroupsCachePath } from '../../src/datasets/download.js'
+import { loadDataset } from '../../src/datasets/spec.js'
 import type { Progress } from '../../src/engine/types.js'
-import { closedPort, makeTarGz, miniNewsgroups, serveArchive, tempDir } from '../engine/datasets/fixtures.js'
+import { makeTarGz, miniNewsgroups, tempDir } from '../engine/datasets/fixtures.js'
+import { closedPort, serveArchive } from './fixtures.js'
 
 describe('20news download', () => {
   it('downloads into the cache with progress, then reuses the cached file', async () => {

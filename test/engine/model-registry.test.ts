@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type TextClassifier, saveModel, trainClassifier } from '../../src/engine/index.js'
-import { ModelRegistry, discoverModels, parseModelSpec } from '../../src/engine/model-registry.js'
+import { ModelRegistry, discoverModels } from '../../src/engine/model-registry.js'
 import { isTopicstreamError } from '../../src/errors.js'
 
 function train(extra: string): TextClassifier {
@@ -60,6 +60,7 @@ describe('ModelRegistry', () => {
 
   test('rejects an empty list, duplicate and malformed names', async () => {
     expect(await codeOf(() => new ModelRegistry([]))).toBe('ERR_CONFIG_INVALID')
+    expect(() => new ModelRegistry([])).toThrow('No models given: a registry needs at least one')
     const model = train('x')
     expect(
       await codeOf(
@@ -139,12 +140,6 @@ describe('ModelRegistry', () => {
 })
 
 describe('model sources', () => {
-  test('parseModelSpec accepts NAME=FILE and FILE', () => {
-    expect(parseModelSpec('news=models/a.tsmodel')).toEqual({ name: 'news', path: 'models/a.tsmodel' })
-    expect(parseModelSpec('models/tweets.tsmodel')).toEqual({ name: 'tweets', path: 'models/tweets.tsmodel' })
-    expect(() => parseModelSpec('news=')).toThrow(/NAME=FILE/)
-  })
-
   test('discoverModels lists *.tsmodel files sorted by name', async () => {
     const models = await mkdtemp(join(dir, 'dir-'))
     await writeFile(join(models, 'b.tsmodel'), '')

@@ -4,11 +4,11 @@
  * to run the tests against a broker that is already running instead.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { startLocalBroker } from '../../src/kafka/broker/index.js'
+import { freePorts } from '../helpers/ports.js'
 
 export interface TestKafka {
   readonly brokers: string
@@ -45,25 +45,4 @@ export async function provideKafka(project: TestProject): Promise<() => Promise<
   const kafka = await startTestKafka()
   project.provide('kafkaBrokers', kafka.brokers)
   return kafka.teardown
-}
-
-/** Ports that were free a moment ago (held together so that they differ). */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer()
-          server.once('error', reject)
-          server.listen(0, '127.0.0.1', () => resolve(server))
-        }),
-    ),
-  )
-  const ports = servers.map((server) => {
-    const address = server.address()
-    return typeof address === 'object' && address !== null ? address.port : 0
-  })
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
-  return ports
 }

@@ -7,7 +7,8 @@ import type { OptionSpecs } from '../../config.js'
 import { loadModel } from '../../engine/index.js'
 import type { TextClassifier } from '../../engine/index.js'
 import { TopicstreamError, toTopicstreamError } from '../../errors.js'
-import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { looksLikeJsonObject } from '../../json-line.js'
+import { defineCommand } from '../command.js'
 import { MAX_LINE_BYTES_SPEC, decodeLine, mapLines } from '../stdin-lines.js'
 
 const SPECS = {
@@ -17,24 +18,17 @@ const SPECS = {
   maxLineBytes: MAX_LINE_BYTES_SPEC,
 } as const satisfies OptionSpecs
 
-const HELP: CommandHelp = {
-  usage: 'topicstream classify --model FILE [--proba] [--top-k K] < input',
-  summary: `Classifies stdin line by line, answering in input order. A line starting with "{" must be a JSON
-object {"id", "text"}; any other line is plain text, with its line number as id. Each answer is one line
-{"id", "label", "confidence"}; a line that cannot be classified gets {"id", "error": {"code", "message"}}.`,
-}
-
 type Id = string | number
 type Request = { id: Id; text: string; error?: undefined } | { id: Id; error: TopicstreamError }
 
-export const classifyCommand: Command = {
-  name: 'classify',
+export const classifyCommand = defineCommand({
+  usage: 'topicstream classify --model FILE [--proba] [--top-k K] < input',
+  description: `Classifies stdin line by line, answering in input order. A line starting with "{", after any byte
+order mark and JSON whitespace (spaces, tabs, CR), must be a JSON object {"id", "text"}; any other line is
+plain text (one with a no-break space before its "{" too), with its line number as id. Each answer is one line
+{"id", "label", "confidence"}; a line that cannot be classified gets {"id", "error": {"code", "message"}}.`,
   options: SPECS,
-  summary: 'Classify JSONL or plain text lines from stdin',
-  async run(argv, io) {
-    const parsed = parseArguments(SPECS, argv, io, HELP)
-    if (parsed === undefined) return 0
-    const { options } = parsed
+  async run({ options, io }) {
     const model = await loadModel(options.model)
     const answer = createAnswerer(model, { proba: options.proba, topK: options.topK })
     await mapLines(io.stdin, io.stdout, options.maxLineBytes, (line) => {
@@ -43,7 +37,7 @@ export const classifyCommand: Command = {
     })
     return 0
   },
-}
+})
 
 interface AnswerOptions {
   readonly proba: boolean
@@ -82,14 +76,17 @@ function createAnswerer(
 }
 
 /**
- * A line starting with `{` is a JSON record and must parse as one: treating a broken record as
- * plain text would classify its JSON syntax and hide the damage.
+ * A line starting with `{` (the rule of src/json-line.ts) is a JSON record and must parse as one:
+ * treating a broken record as plain text would classify its JSON syntax and hide the damage.
  */
 function parseRequest(line: string, number: number): Request {
-  if (!line.trimStart().startsWith('{')) return { id: number, text: line }
+  // Plain text keeps a byte order mark (it is classified as it is); JSON is read past it, as the
+  // producer and the bridge read it.
+  const start = line.startsWith('\uFEFF') ? 1 : 0
+  if (!looksLikeJsonObject(line, start)) return { id: number, text: line }
   let record: unknown
   try {
-    record = JSON.parse(line)
+    record = JSON.parse(start === 0 ? line : line.slice(start))
   } catch (cause) {
     const message = `line ${number} starts with "{" but is not valid JSON`
     return { id: number, error: new TopicstreamError('ERR_REQUEST_INVALID', message, { cause }) }

@@ -3,11 +3,11 @@
  * otherwise every document) with scikit-learn's metrics.
  */
 import type { OptionSpecs } from '../../config.js'
-import { evaluateModel, loadDataset, loadModel } from '../../engine/index.js'
+import { evaluateModel, loadModel } from '../../engine/index.js'
 import type { Evaluation } from '../../engine/index.js'
-import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { defineCommand } from '../command.js'
 import { formatFields } from '../format.js'
-import { DATASET_SPECS, toLoadDatasetOptions } from '../dataset-options.js'
+import { DATASET_SPECS, loadDatasetOption } from '../dataset-options.js'
 import { createProgressPrinter } from '../progress.js'
 
 const SPECS = {
@@ -17,23 +17,15 @@ const SPECS = {
   quiet: { kind: 'boolean', description: 'No progress on stderr' },
 } as const satisfies OptionSpecs
 
-const HELP: CommandHelp = {
+export const evaluateCommand = defineCommand({
   usage: 'topicstream evaluate --model FILE --dataset SPEC [--json]',
-  summary: `Prints accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix, computed on the
+  description: `Prints accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix, computed on the
 dataset's test split (20 Newsgroups, or --test-size), or on every document when it has none.`,
-}
-
-export const evaluateCommand: Command = {
-  name: 'evaluate',
   options: SPECS,
-  summary: 'Score a model on a labelled dataset',
-  async run(argv, io) {
-    const parsed = parseArguments(SPECS, argv, io, HELP)
-    if (parsed === undefined) return 0
-    const { options } = parsed
+  async run({ options, io }) {
     const progress = createProgressPrinter(io.stderr, options.quiet)
     const model = await loadModel(options.model)
-    const dataset = await loadDataset(options.dataset, toLoadDatasetOptions(options, io.env, progress))
+    const dataset = await loadDatasetOption(options, io.env, progress)
     const split = dataset.test === undefined ? 'all' : 'test'
     const evaluation = evaluateModel(model, dataset.test ?? dataset.train, progress)
     if (options.json) {
@@ -45,7 +37,7 @@ export const evaluateCommand: Command = {
     io.stdout.write(renderReport(evaluation, split))
     return 0
   },
-}
+})
 
 function renderReport(evaluation: Evaluation, split: string): string {
   const fixed = (n: number) => n.toFixed(4)

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises'
 import type { OptionSpecs } from '../../config.js'
 import { loadModel } from '../../engine/index.js'
-import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { defineCommand } from '../command.js'
 import { formatFields } from '../format.js'
 
 const SPECS = {
@@ -10,20 +10,11 @@ const SPECS = {
   json: { kind: 'boolean', description: 'Print the metadata as one JSON object' },
 } as const satisfies OptionSpecs
 
-const HELP: CommandHelp = {
+export const inspectCommand = defineCommand({
   usage: 'topicstream inspect --model FILE [--json]',
-  summary:
-    'Prints a model file’s metadata: classes, vocabulary size, training parameters, dataset, accuracy.',
-}
-
-export const inspectCommand: Command = {
-  name: 'inspect',
+  description: 'Prints a model file’s metadata: classes, vocabulary size, training parameters, dataset, accuracy.',
   options: SPECS,
-  summary: 'Print a model file’s metadata',
-  async run(argv, io) {
-    const parsed = parseArguments(SPECS, argv, io, HELP)
-    if (parsed === undefined) return 0
-    const { options } = parsed
+  async run({ options, io }) {
     const model = await loadModel(options.model)
     const { size } = await stat(options.model)
     const metadata = model.metadata
@@ -52,4 +43,4 @@ export const inspectCommand: Command = {
     io.stdout.write(formatFields(rows))
     return 0
   },
-}
+})

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { OptionSpecs } from '../../config.js'
 import type { BrokerStatus } from '../../kafka/broker/index.js'
 import { TopicstreamError } from '../../errors.js'
-import { type CliIo, type Command, type CommandHelp, parseArguments } from '../command.js'
+import { type CliIo, defineCommand } from '../command.js'
 
 export const KAFKA_OPTIONS = {
   port: {
@@ -53,28 +53,21 @@ export const KAFKA_OPTIONS = {
   json: { kind: 'boolean', description: 'Print the status as JSON' },
 } as const satisfies OptionSpecs
 
-const HELP: CommandHelp = {
-  usage: 'topicstream kafka <start|stop|status> [options]',
-  summary: `Manages a local single-node Apache Kafka 4.1 broker (KRaft mode, no ZooKeeper) for development
-and demos. The first start downloads the broker jars from Maven Central with mvn (cached in
-\${XDG_CACHE_HOME:-~/.cache}/topicstream); Java 17+ runs it. The broker keeps running after this
-command exits; "stop" ends it. "status" exits 0 when the broker runs and 3 when it does not.`,
-}
-
 export function defaultKafkaDataDir(env: NodeJS.ProcessEnv): string {
   const stateHome = env.XDG_STATE_HOME || join(homedir(), '.local', 'state')
   return join(stateHome, 'topicstream', 'kafka')
 }
 
-export const kafkaCommand: Command = {
-  name: 'kafka',
+export const kafkaCommand = defineCommand({
+  usage: 'topicstream kafka <start|stop|status> [options]',
+  description: `Manages a local single-node Apache Kafka 4.1 broker (KRaft mode, no ZooKeeper) for development
+and demos. The first start downloads the broker jars from Maven Central with mvn (cached in
+\${XDG_CACHE_HOME:-~/.cache}/topicstream); Java 17+ runs it. The broker keeps running after this
+command exits; "stop" ends it. "status" exits 0 when the broker runs and 3 when it does not.`,
   options: KAFKA_OPTIONS,
-  summary: 'Start, stop or query the local Apache Kafka broker',
-  async run(argv, io) {
-    const parsed = parseArguments(KAFKA_OPTIONS, argv, io, HELP, { positionals: ['action'] })
-    if (parsed === undefined) return 0
-    const { options, positionals } = parsed
-    const [action] = positionals
+  positionals: ['action'],
+  async run({ options, positionals, io }) {
+    const { action } = positionals
     if (action === undefined || !['start', 'stop', 'status'].includes(action)) {
       throw new TopicstreamError(
         'ERR_CONFIG_INVALID',
@@ -116,7 +109,7 @@ export const kafkaCommand: Command = {
 
     return printStatus(await broker.brokerStatus(dataDir), options.json, io)
   },
-}
+})
 
 function printStatus(status: BrokerStatus, json: boolean, io: CliIo): number {
   if (json) {

@@ -3,19 +3,21 @@
  * Newsgroups test split or the X API filtered stream. Runs until the source ends or SIGINT/SIGTERM,
  * then flushes and prints a summary on stderr.
  */
-import type { KafkaLogger } from '../../kafka/client.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
 import { DEFAULT_KEYWORDS, DEFAULT_TWITTER_API_URL } from '../../producer/sources/defaults.js'
 import type { OptionSpecs } from '../../config.js'
-import { type Command, type CommandHelp, parseArguments } from '../command.js'
-import { listenForStopSignal } from '../signals.js'
+import { DEFAULT_INPUT_TOPIC, DEFAULT_TOPIC_PARTITIONS } from '../../kafka/defaults.js'
+import type { ProducerPart } from '../../producer/part.js'
+import { LOG_OPTIONS, createLogger } from '../../runtime/logger.js'
+import { runService } from '../../runtime/service.js'
+import { defineCommand } from '../command.js'
 
 export const PRODUCE_OPTIONS = {
   brokers: BRIDGE_KAFKA_OPTIONS.brokers,
   topic: {
     kind: 'string',
     env: 'TOPICSTREAM_INPUT_TOPIC',
-    default: 'tweets',
+    default: DEFAULT_INPUT_TOPIC,
     description: 'Topic to write to (created when missing)',
   },
   source: {
@@ -38,7 +40,10 @@ export const PRODUCE_OPTIONS = {
     description: 'Replay the file or the test split again from the start when it ends',
   },
   partitions: {
-    ...BRIDGE_KAFKA_OPTIONS.partitions,
+    kind: 'integer',
+    env: 'TOPICSTREAM_PARTITIONS',
+    default: DEFAULT_TOPIC_PARTITIONS,
+    min: 1,
     description: 'Partitions of the topic if it has to be created',
   },
   keywords: {
@@ -66,30 +71,25 @@ export const PRODUCE_OPTIONS = {
     min: 0,
     description: 'Seconds between progress lines on stderr; 0 for none',
   },
+  ...LOG_OPTIONS,
 } as const satisfies OptionSpecs
-
-const HELP: CommandHelp = {
-  usage: 'topicstream produce --source replay:FILE|stdin|twitter|20news-test[:PATH] [options]',
-  summary: `Writes tweets to a Kafka topic: key = tweet id, value = JSON {"id","text","created_at","author_id",
-"lang","source"} plus "label" when the source knows the true topic (Sanders corpus Topic column, 20 Newsgroups
-category). Uses an idempotent producer. Inputs that cannot be read are reported and counted as failed.
-Stops at the end of the source, or on Ctrl-C/SIGTERM after flushing; prints "sent N, failed N" on stderr
-and exits 1 when any record was rejected or could not be sent (0 when all were sent).`,
-}
 
 /** Rejections beyond this many are counted but no longer printed one by one. */
 const MAX_PRINTED_WARNINGS = 100
 
-export const produceCommand: Command = {
-  name: 'produce',
-  options: PRODUCE_OPTIONS,
-  summary: 'Feed a Kafka topic from the X API, a replay file or stdin',
-  async run(argv, io) {
-    const parsed = parseArguments(PRODUCE_OPTIONS, argv, io, HELP)
-    if (parsed === undefined) return 0
-    const { options } = parsed
-    const { startTweetProducer } = await import('../../producer/tweet-producer.js')
+/** How long flushing and disconnecting may take after a stop request. */
+const STOP_TIMEOUT_MS = 30_000
 
+export const produceCommand = defineCommand({
+  usage: 'topicstream produce --source replay:FILE|stdin|twitter|20news-test[:PATH] [options]',
+  description: `Writes tweets to a Kafka topic: key = tweet id, value = JSON {"id","text","created_at","author_id",
+"lang","source"} plus "label" when the source knows the true topic (Sanders corpus Topic column, 20 Newsgroups
+category). Uses an idempotent producer. Inputs that cannot be read are reported and counted as failed.
+Stops at the end of the source, or on Ctrl-C/SIGTERM after flushing; prints "sent N, failed N" on stderr
+and exits 1 when any record was rejected or could not be sent (0 when all were sent).`,
+  options: PRODUCE_OPTIONS,
+  async run({ options, io }) {
+    const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr })
     let warnings = 0
     const warn = (message: string): void => {
       warnings++
@@ -97,44 +97,41 @@ export const produceCommand: Command = {
       if (warnings === MAX_PRINTED_WARNINGS) io.stderr.write('produce: further warnings are only counted\n')
     }
     const started = performance.now()
-    const producer = await startTweetProducer({
-      brokers: options.brokers,
-      topic: options.topic,
-      source: options.source,
-      rate: options.rate,
-      loop: options.loop,
-      partitions: options.partitions,
-      env: io.env,
-      stdin: io.stdin,
-      keywords: options.keywords,
-      twitterApiUrl: options.twitterApiUrl,
-      ...(options.twitterBearerToken ? { bearerToken: options.twitterBearerToken } : {}),
-      kafkaLogger: stderrLogger(io.stderr),
-      onWarning: warn,
-    })
-    io.stderr.write(`produce: ${producer.description}\n`)
-
-    // The first signal stops the source and flushes; a second one ends the process as usual.
-    const stopSignal = listenForStopSignal()
-    void stopSignal.signal.then(() => {
-      stopSignal.dispose()
-      void producer.stop()
-    })
-    let lastSent = 0
-    let lastTime = performance.now()
-    const progress =
-      options.progressInterval > 0
-        ? setInterval(() => {
-            const { sent, failed } = producer.stats()
-            const now = performance.now()
-            const rate = ((sent - lastSent) * 1000) / (now - lastTime)
-            lastSent = sent
-            lastTime = now
-            io.stderr.write(`produce: sent ${sent} (${rate.toFixed(0)}/s), failed ${failed}\n`)
-          }, options.progressInterval * 1000)
-        : undefined
+    let producer: ProducerPart | undefined
+    let progress: NodeJS.Timeout | undefined
     try {
-      const { sent, failed, read } = await producer.done
+      await runService({
+        logger,
+        stopTimeoutMs: STOP_TIMEOUT_MS,
+        plan: async () => {
+          const { producerPart } = await import('../../producer/part.js')
+          producer = producerPart({
+            brokers: options.brokers,
+            topic: options.topic,
+            source: options.source,
+            rate: options.rate,
+            loop: options.loop,
+            partitions: options.partitions,
+            env: io.env,
+            stdin: io.stdin,
+            keywords: options.keywords,
+            twitterApiUrl: options.twitterApiUrl,
+            ...(options.twitterBearerToken ? { bearerToken: options.twitterBearerToken } : {}),
+            logger,
+            onWarning: warn,
+          })
+          return {
+            parts: [producer],
+            until: producer.finished,
+            onStarted: () => {
+              io.stderr.write(`produce: ${producer?.producer()?.description}\n`)
+              progress = progressReporter(producer, options.progressInterval, io.stderr)
+            },
+          }
+        },
+      })
+      const stats = await producer?.finished
+      const { sent = 0, failed = 0, read = 0 } = stats ?? {}
       const seconds = (performance.now() - started) / 1000
       // A script replaying a file must be able to tell that records were dropped.
       const verdict =
@@ -146,21 +143,30 @@ export const produceCommand: Command = {
       )
       return failed === 0 ? 0 : 1
     } catch (error) {
-      const { sent, failed } = producer.stats()
-      io.stderr.write(`produce: stopped by an error: sent ${sent}, failed ${failed}\n`)
+      const stats = producer?.producer()?.stats()
+      if (stats) io.stderr.write(`produce: stopped by an error: sent ${stats.sent}, failed ${stats.failed}\n`)
       throw error
     } finally {
       clearInterval(progress)
-      stopSignal.dispose()
     }
   },
-}
+})
 
-function stderrLogger(stderr: NodeJS.WritableStream): KafkaLogger {
-  const line =
-    (level: string) =>
-    (_object: object, message?: string): void => {
-      stderr.write(`produce: kafka ${level}: ${message ?? ''}\n`)
-    }
-  return { error: line('error'), warn: line('warn'), info: () => {}, debug: () => {} }
+function progressReporter(
+  producer: ProducerPart | undefined,
+  intervalSeconds: number,
+  stderr: NodeJS.WritableStream,
+): NodeJS.Timeout | undefined {
+  if (intervalSeconds <= 0) return undefined
+  let lastSent = 0
+  let lastTime = performance.now()
+  return setInterval(() => {
+    const stats = producer?.producer()?.stats()
+    if (stats === undefined) return
+    const now = performance.now()
+    const rate = ((stats.sent - lastSent) * 1000) / (now - lastTime)
+    lastSent = stats.sent
+    lastTime = now
+    stderr.write(`produce: sent ${stats.sent} (${rate.toFixed(0)}/s), failed ${stats.failed}\n`)
+  }, intervalSeconds * 1000)
 }

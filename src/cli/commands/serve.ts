@@ -3,28 +3,24 @@
  * the dashboard in the same process. Stops gracefully on SIGTERM/SIGINT and exits 0.
  */
 import { SERVE_OPTIONS } from '../../pipeline/serve-options.js'
-import { type Command, parseArguments } from '../command.js'
-import { listenForStopSignal } from '../signals.js'
+import { createLogger } from '../../runtime/logger.js'
+import { runService } from '../../runtime/service.js'
+import { defineCommand } from '../command.js'
 
-export const serveCommand: Command = {
-  name: 'serve',
+export const serveCommand = defineCommand({
+  usage: 'topicstream serve --model NAME=FILE [--model ...] [options]',
   options: SERVE_OPTIONS,
-  summary: 'Serve models over REST and gRPC (optionally with the Kafka bridge)',
-  async run(argv, io) {
-    const parsed = parseArguments(SERVE_OPTIONS, argv, io, {
-      usage: 'topicstream serve --model NAME=FILE [--model ...] [options]',
-      summary: serveCommand.summary,
+  async run({ options, io }) {
+    const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr })
+    await runService({
+      logger,
+      // Kafka clients can wait long on an unreachable cluster; shutdown must not hang on them.
+      stopTimeoutMs: options.shutdownGrace + 5000,
+      plan: async () => {
+        const { serveParts } = await import('../../pipeline/serve.js')
+        return serveParts(options, logger)
+      },
     })
-    if (parsed === undefined) return 0
-    const { options } = parsed
-    const { startServe } = await import('../../pipeline/serve.js')
-    const running = await startServe(options)
-    const stopSignal = listenForStopSignal()
-    const signal = await stopSignal.signal
-    // A second signal while stopping ends the process at once, as usual.
-    stopSignal.dispose()
-    running.logger.info({ signal }, 'shutting down')
-    await running.stop()
     return 0
   },
-}
+})

@@ -4,7 +4,7 @@
  */
 import type { OptionSpecs } from '../../config.js'
 import { analyze } from '../../engine/index.js'
-import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { defineCommand } from '../command.js'
 import { MAX_LINE_BYTES_SPEC, decodeLine, mapLines } from '../stdin-lines.js'
 import { TRAINING_SPECS, parseNgramRange } from '../training-options.js'
 
@@ -13,20 +13,12 @@ const SPECS = {
   maxLineBytes: MAX_LINE_BYTES_SPEC,
 } as const satisfies OptionSpecs
 
-const HELP: CommandHelp = {
+export const tokenizeCommand = defineCommand({
   usage: 'topicstream tokenize [--ngram 1,2] < input',
-  summary: `Prints one JSON array of terms per stdin line (a debugging aid). A line that is not UTF-8 is
+  description: `Prints one JSON array of terms per stdin line (a debugging aid). A line that is not UTF-8 is
 answered with {"error": {"code", "message"}}.`,
-}
-
-export const tokenizeCommand: Command = {
-  name: 'tokenize',
   options: SPECS,
-  summary: 'Print the tokens of each stdin line, as the model sees them',
-  async run(argv, io) {
-    const parsed = parseArguments(SPECS, argv, io, HELP)
-    if (parsed === undefined) return 0
-    const { options } = parsed
+  async run({ options, io }) {
     const ngramRange = parseNgramRange(options.ngram)
     await mapLines(io.stdin, io.stdout, options.maxLineBytes, (line) => {
       const text = decodeLine(line)
@@ -36,4 +28,4 @@ export const tokenizeCommand: Command = {
     })
     return 0
   },
-}
+})

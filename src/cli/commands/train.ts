@@ -4,10 +4,10 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { OptionSpecs } from '../../config.js'
-import { evaluateModel, loadDataset, saveModel, trainClassifier } from '../../engine/index.js'
-import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import { evaluateModel, saveModel, trainClassifier } from '../../engine/index.js'
+import { defineCommand } from '../command.js'
 import { formatFields } from '../format.js'
-import { DATASET_SPECS, toLoadDatasetOptions } from '../dataset-options.js'
+import { DATASET_SPECS, loadDatasetOption } from '../dataset-options.js'
 import { createProgressPrinter } from '../progress.js'
 import { TRAINING_SPECS, toTrainingParams } from '../training-options.js'
 
@@ -19,24 +19,16 @@ const SPECS = {
   quiet: { kind: 'boolean', description: 'No progress on stderr' },
 } as const satisfies OptionSpecs
 
-const HELP: CommandHelp = {
+export const trainCommand = defineCommand({
   usage: 'topicstream train --dataset SPEC [options] --out FILE',
-  summary: `Trains CountVectorizer → TfidfTransformer → MultinomialNB (or ComplementNB), with scikit-learn's
+  description: `Trains CountVectorizer → TfidfTransformer → MultinomialNB (or ComplementNB), with scikit-learn's
 math and defaults, and writes a model file. Example:
   topicstream train --dataset 20news:20news-bydate.tar.gz --categories sci.space,rec.autos --out space-autos.tsmodel`,
-}
-
-export const trainCommand: Command = {
-  name: 'train',
   options: SPECS,
-  summary: 'Train a model from a dataset and write a model file',
-  async run(argv, io) {
-    const parsed = parseArguments(SPECS, argv, io, HELP)
-    if (parsed === undefined) return 0
-    const { options } = parsed
+  async run({ options, io }) {
     const params = toTrainingParams(options)
     const progress = createProgressPrinter(io.stderr, options.quiet)
-    const dataset = await loadDataset(options.dataset, toLoadDatasetOptions(options, io.env, progress))
+    const dataset = await loadDatasetOption(options, io.env, progress)
 
     const started = performance.now()
     const model = trainClassifier(dataset.train, params, dataset, progress)
@@ -83,4 +75,4 @@ export const trainCommand: Command = {
     io.stdout.write(formatFields(rows))
     return 0
   },
-}
+})

@@ -3,13 +3,16 @@
  * localhost by default and each address, topic and file overridable by flag or environment.
  */
 import { join } from 'node:path'
-import { BRIDGE_KAFKA_OPTIONS, bridgeTopology } from '../../bridge/options.js'
+import { BRIDGE_KAFKA_OPTIONS, bridgeConfig } from '../../bridge/options.js'
 import { cacheHome } from '../../cache-dir.js'
 import type { Options, OptionSpecs } from '../../config.js'
-import type { Progress } from '../../engine/types.js'
+import { DEFAULT_BROKER_PORT } from '../../kafka/defaults.js'
 import type { ProducerChoice } from '../../producer/choice.js'
 import { SERVE_OPTIONS } from '../../pipeline/serve-options.js'
-import { type Command, type CommandHelp, parseArguments } from '../command.js'
+import type { PipelineEndpoints } from '../../pipeline/up.js'
+import { LOG_OPTIONS, createLogger } from '../../runtime/logger.js'
+import { runService } from '../../runtime/service.js'
+import { defineCommand } from '../command.js'
 
 // `--brokers` has no default here: without it, `up` runs its own broker.
 const { brokers: _sharedBrokers, ...bridgeOptions } = BRIDGE_KAFKA_OPTIONS
@@ -29,7 +32,7 @@ export const UP_OPTIONS = {
   brokerPort: {
     kind: 'integer',
     env: 'TOPICSTREAM_BROKER_PORT',
-    default: 9092,
+    default: DEFAULT_BROKER_PORT,
     min: 1,
     max: 65534,
     description: 'Client port of the local broker (its controller uses the next port)',
@@ -86,118 +89,82 @@ export const UP_OPTIONS = {
     secret: true,
     description: 'X API bearer token: when set, the producer reads the filtered stream instead of a replay',
   },
-  logLevel: {
-    ...SERVE_OPTIONS.logLevel,
-    default: 'warn',
-    description: 'Log level of the servers and the bridge (JSON lines on stdout)',
-  },
+  ...LOG_OPTIONS,
 } as const satisfies OptionSpecs
 
 export type UpOptions = Options<typeof UP_OPTIONS>
 
-const HELP: CommandHelp = {
+export const upCommand = defineCommand({
   usage: 'topicstream up [options]',
-  summary: `Runs the whole pipeline until Ctrl-C: a local Kafka broker (unless KAFKA_BROKERS is set), the
+  description: `Runs the whole pipeline until Ctrl-C: a local Kafka broker (unless KAFKA_BROKERS is set), the
 default model (trained from 20 Newsgroups on first use), the REST and gRPC servers with the Kafka
 bridge and the live dashboard, and a producer: the X filtered stream when TWITTER_BEARER_TOKEN is
 set, otherwise a replay of the 20 Newsgroups test split (or --replay FILE) at --rate records/s.
-Ctrl-C or SIGTERM stops the producer, the bridge, the servers and the broker, in that order.`,
-}
-
-export const upCommand: Command = {
-  name: 'up',
+Ctrl-C or SIGTERM stops the producer and the bridge, the servers and the broker, in that order; a
+second Ctrl-C exits at once (the broker is still told to stop).`,
   options: UP_OPTIONS,
-  summary: 'Run the whole pipeline: broker, model, API, bridge, producer, dashboard',
-  async run(argv, io) {
-    const parsed = parseArguments(UP_OPTIONS, argv, io, HELP)
-    if (parsed === undefined) return 0
-    const { options } = parsed
-    const { startPipeline } = await import('../../pipeline/pipeline.js')
-    const { defaultModelPath } = await import('../../pipeline/default-model.js')
-    const started = performance.now()
-    const say = (line: string): void => {
-      const seconds = ((performance.now() - started) / 1000).toFixed(1).padStart(5)
-      io.stderr.write(`topicstream up [${seconds}s] ${line}\n`)
-    }
-
-    // Signals are taken over for the whole run: one stops cleanly, a second one exits at once.
-    let signalled: NodeJS.Signals | undefined
-    let wake: () => void = () => {}
-    const stopRequested = new Promise<void>((resolve) => {
-      wake = resolve
-    })
-    let brokerPid: number | undefined
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (signalled !== undefined) {
-        say(
-          `${signal} again: exiting now${brokerPid ? ` (the broker, pid ${brokerPid}, is told to stop)` : ''}`,
+  async run({ options, io }) {
+    const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr })
+    await runService({
+      logger,
+      stopTimeoutMs: STOP_TIMEOUT_MS,
+      plan: async (signals) => {
+        const { pipelineParts } = await import('../../pipeline/up.js')
+        const { defaultModelPath } = await import('../../pipeline/default-model.js')
+        const pipeline = pipelineParts(
+          {
+            host: options.host,
+            port: options.port,
+            grpcPort: options.grpcPort,
+            kafkaBrokers: options.brokers ?? [],
+            broker: {
+              host: '127.0.0.1',
+              port: options.brokerPort,
+              dataDir: options.brokerDir ?? join(cacheHome(io.env), 'topicstream', 'up', 'kafka'),
+            },
+            model: {
+              name: options.modelName,
+              path: options.model ?? defaultModelPath(io.env),
+              dataset: options.dataset,
+            },
+            bridge: bridgeConfig(options),
+            topK: options.topK,
+            api: { maxTextBytes: options.maxTextBytes, apiKeys: options.apiKey ?? [] },
+            producer: producerChoice(options),
+            env: io.env,
+          },
+          { logger, onForcedExit: signals.onForcedExit },
         )
-        // The broker is a detached JVM: without this it would outlive us.
-        if (brokerPid) {
-          try {
-            process.kill(brokerPid, 'SIGTERM')
-          } catch {
-            // already gone
-          }
+        return {
+          parts: pipeline.parts,
+          onStarted: () => {
+            pipeline.onStarted?.()
+            io.stdout.write(describe(pipeline.endpoints()))
+          },
         }
-        process.exit(130)
-      }
-      signalled = signal
-      say(`${signal}: stopping (press Ctrl-C again to exit at once)`)
-      wake()
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    try {
-      const pipeline = await startPipeline(
-        {
-          host: options.host,
-          port: options.port,
-          grpcPort: options.grpcPort,
-          kafkaBrokers: options.brokers ?? [],
-          broker: {
-            host: '127.0.0.1',
-            port: options.brokerPort,
-            dataDir: options.brokerDir ?? join(cacheHome(io.env), 'topicstream', 'up', 'kafka'),
-          },
-          model: {
-            name: options.modelName,
-            path: options.model ?? defaultModelPath(io.env),
-            dataset: options.dataset,
-          },
-          bridge: { ...bridgeTopology(options), topK: options.topK },
-          api: { maxTextBytes: options.maxTextBytes, apiKeys: options.apiKey ?? [] },
-          producer: producerChoice(options),
-          logLevel: options.logLevel,
-          env: io.env,
-        },
-        { step: say, progress: progressPrinter(say), localBroker: (pid) => (brokerPid = pid) },
-      )
-      const e = pipeline.endpoints
-      io.stdout.write(
-        [
-          '',
-          'topicstream is up',
-          `  dashboard  ${e.dashboard}`,
-          `  REST API   ${e.rest}  (docs ${e.docs}, metrics ${e.metrics})`,
-          `  gRPC       ${e.grpc}`,
-          `  Kafka      ${e.brokers}${e.localBroker ? ' (local broker, stopped on exit)' : ''}`,
-          `  topics     ${e.topics.input} → ${e.topics.output}, dead letters ${e.topics.dlq}`,
-          `  model      ${e.model.name} ${e.model.version} (${e.model.path})`,
-          `  producer   ${e.producer}`,
-          'Press Ctrl-C to stop.',
-          '',
-        ].join('\n'),
-      )
-      if (signalled === undefined) await stopRequested
-      await pipeline.stop()
-      say('stopped')
-      return 0
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
+      },
+    })
+    return 0
   },
+})
+
+/** How long each part may take to stop: the bridge finishes its batch, the broker flushes. */
+const STOP_TIMEOUT_MS = 30_000
+
+function describe(e: PipelineEndpoints): string {
+  return [
+    '',
+    'topicstream is up',
+    `  dashboard  ${e.dashboard}`,
+    `  REST API   ${e.rest}  (docs ${e.docs}, metrics ${e.metrics})`,
+    `  gRPC       ${e.grpc}`,
+    `  Kafka      ${e.brokers}${e.localBroker ? ' (local broker, stopped on exit)' : ''}`,
+    `  topics     ${e.topics.input} → ${e.topics.output}, dead letters ${e.topics.dlq}`,
+    `  model      ${e.model.name} ${e.model.version} (${e.model.path})`,
+    `  producer   ${e.producer}`,
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n')
 }
 
 function producerChoice(options: UpOptions): ProducerChoice {
@@ -205,20 +172,4 @@ function producerChoice(options: UpOptions): ProducerChoice {
   if (options.twitterBearerToken) return { kind: 'x', bearerToken: options.twitterBearerToken }
   if (options.replay) return { kind: 'replay', file: options.replay, rate: options.rate }
   return { kind: '20news-test', rate: options.rate }
-}
-
-/** One line per phase, and at most one per quarter within it. */
-function progressPrinter(say: (line: string) => void): (progress: Progress) => void {
-  let phase = ''
-  let shown = -1
-  return ({ phase: next, done, total }) => {
-    if (next !== phase) {
-      phase = next
-      shown = -1
-    }
-    const quarter = total ? Math.floor((done / total) * 4) : -1
-    if (quarter === shown) return
-    shown = quarter
-    say(total ? `${phase}: ${done}/${total}` : `${phase}: ${done}`)
-  }
 }

@@ -42,8 +42,8 @@ export function evaluatePredictions(
   const confusion = Array.from({ length: n }, () => new Array<number>(n).fill(0))
   let correct = 0
   for (let i = 0; i < truth.length; i++) {
-    const t = truth[i] as number
-    const p = predicted[i] as number
+    const t = truth[i]
+    const p = predicted[i]
     const row = confusion[t]
     if (row === undefined || p < 0 || p >= n) {
       throw new TopicstreamError('ERR_INTERNAL', `class index out of range at document ${i}`)
@@ -109,14 +109,14 @@ export function evaluateModel(
   const truth = new Int32Array(documents.texts.length)
   const predicted = new Int32Array(documents.texts.length)
   for (let i = 0; i < documents.texts.length; i++) {
-    const label = documents.classes[documents.targets[i] as number] as string
+    const label = documents.classes[documents.targets[i]]
     let t = index.get(label)
     if (t === undefined) {
       t = classes.push(label) - 1
       index.set(label, t)
     }
     truth[i] = t
-    predicted[i] = index.get(model.classify(documents.texts[i] as string, { topK: 1 }).label) ?? -1
+    predicted[i] = index.get(model.classify(documents.texts[i], { topK: 1 }).label) ?? -1
     if ((i + 1) % 1000 === 0) onProgress?.({ phase: 'evaluate', done: i + 1, total: documents.texts.length })
   }
   onProgress?.({ phase: 'evaluate', done: documents.texts.length, total: documents.texts.length })

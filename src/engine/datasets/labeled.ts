@@ -19,7 +19,7 @@ export function toLabeledDocuments(
   const index = new Map(classes.map((name, i) => [name, i]))
   const targets = new Int32Array(labels.length)
   for (let i = 0; i < labels.length; i++) {
-    const target = index.get(labels[i] as string)
+    const target = index.get(labels[i])
     if (target === undefined) {
       throw new TopicstreamError('ERR_DATASET_INVALID', `label "${labels[i]}" is not one of the classes`)
     }
@@ -57,9 +57,9 @@ export function filterClasses(documents: LabeledDocuments, classes: readonly str
   const labels: string[] = []
   const keep = new Set(classes)
   for (let i = 0; i < documents.texts.length; i++) {
-    const label = documents.classes[documents.targets[i] as number] as string
+    const label = documents.classes[documents.targets[i]]
     if (!keep.has(label)) continue
-    texts.push(documents.texts[i] as string)
+    texts.push(documents.texts[i])
     labels.push(label)
   }
   return toLabeledDocuments(texts, labels, classes)

@@ -20,7 +20,7 @@ export function splitTrainTest(
   }
   const random = mulberry32(seed >>> 0)
   const byClass: number[][] = documents.classes.map(() => [])
-  for (let i = 0; i < documents.texts.length; i++) byClass[documents.targets[i] as number]?.push(i)
+  for (let i = 0; i < documents.texts.length; i++) byClass[documents.targets[i]]?.push(i)
 
   const isTest = new Uint8Array(documents.texts.length)
   for (const indices of byClass) {
@@ -28,7 +28,7 @@ export function splitTrainTest(
     // document so the model still knows it.
     shuffle(indices, random)
     const held = Math.min(Math.round(indices.length * testSize), indices.length - 1)
-    for (let k = 0; k < held; k++) isTest[indices[k] as number] = 1
+    for (let k = 0; k < held; k++) isTest[indices[k]] = 1
   }
   return { train: pick(documents, isTest, 0), test: pick(documents, isTest, 1) }
 }
@@ -38,8 +38,8 @@ function pick(documents: LabeledDocuments, isTest: Uint8Array, side: 0 | 1): Lab
   const targets: number[] = []
   for (let i = 0; i < documents.texts.length; i++) {
     if (isTest[i] !== side) continue
-    texts.push(documents.texts[i] as string)
-    targets.push(documents.targets[i] as number)
+    texts.push(documents.texts[i])
+    targets.push(documents.targets[i])
   }
   return { texts, targets: Int32Array.from(targets), classes: documents.classes }
 }
@@ -48,8 +48,8 @@ function pick(documents: LabeledDocuments, isTest: Uint8Array, side: 0 | 1): Lab
 export function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
-    const swap = items[i] as T
-    items[i] = items[j] as T
+    const swap = items[i]
+    items[i] = items[j]
     items[j] = swap
   }
   return items

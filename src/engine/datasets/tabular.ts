@@ -59,7 +59,7 @@ export async function loadJsonl(path: string, options: TabularOptions = {}): Pro
   const rows: Rows = { texts: [], labels: [] }
   const lines = text.replace(/^\uFEFF/, '').split('\n')
   for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).replace(/\r$/, '')
+    const line = lines[i].replace(/\r$/, '')
     if (line.trim() === '') continue
     let value: unknown
     try {

@@ -103,7 +103,7 @@ async function readArchive(
       }
       const chunks: Buffer[] = []
       for await (const chunk of entry) chunks.push(chunk as Buffer)
-      const category = parts[1] as string
+      const category = parts[1]
       let group = posts[split].get(category)
       if (group === undefined) posts[split].set(category, (group = []))
       group.push({ name: parts[2], bytes: Buffer.concat(chunks) })

@@ -1,9 +1,11 @@
 /**
  * Tweets from a text stream (stdin): one per line, either plain text or a JSON object with at
- * least `text` (and optionally id, created_at, author_id, lang, label). A line that is not valid
- * UTF-8 or is longer than the line limit is rejected, and the lines after it are still read.
+ * least `text` (and optionally id, created_at, author_id, lang, label), told apart by the rule of
+ * src/json-line.ts (`{` after JSON whitespace). A line that is not valid UTF-8 or is longer than
+ * the line limit is rejected, and the lines after it are still read.
  */
 import type { Readable } from 'node:stream'
+import { looksLikeJsonObject } from '../../json-line.js'
 import { readLineBatches } from '../../line-reader.js'
 import { createIdGenerator } from './normalize.js'
 import { parseJsonLine } from './replay.js'
@@ -37,7 +39,8 @@ export function createLinesSource(options: LinesSourceOptions): TweetSource {
           }
           const text = decoded.trim()
           if (text === '') continue
-          const item: SourceItem = text.startsWith('{')
+          // The JSON rule reads the line as it is: trim() also drops whitespace JSON does not allow.
+          const item: SourceItem = looksLikeJsonObject(decoded)
             ? parseJsonLine(text, { source: name, where, nextId })
             : {
                 id: nextId(),

@@ -3,8 +3,8 @@
  * the body, at most 280 characters), each labelled with its newsgroup. Posts the model was not
  * trained on, shuffled, so a live dashboard can score its accuracy as they flow.
  */
+import { loadDataset } from '../../datasets/spec.js'
 import { mulberry32, shuffle } from '../../engine/datasets/split.js'
-import { loadDataset } from '../../engine/index.js'
 import { TopicstreamError } from '../../errors.js'
 import { idOnPass } from './normalize.js'
 import type { TweetSource } from './types.js'

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadDataset } from '../../../src/engine/datasets/index.js'
+import { loadDirectory } from '../../../src/engine/datasets/index.js'
 import { tempDir } from './fixtures.js'
 
 async function makeTree(files: Record<string, string | Buffer>): Promise<string> {
@@ -13,7 +13,7 @@ async function makeTree(files: Record<string, string | Buffer>): Promise<string>
   return root
 }
 
-describe('dir: loader', () => {
+describe('directory loader', () => {
   it('reads one class per folder, classes and files sorted, top-level files ignored', async () => {
     const root = await makeTree({
       'sports/b.txt': 'match',
@@ -21,7 +21,7 @@ describe('dir: loader', () => {
       'politics/z.txt': 'vote ✓',
       'README.txt': 'not a document',
     })
-    const dataset = await loadDataset(`dir:${root}`)
+    const dataset = await loadDirectory(root)
     expect(dataset.source).toBe(`dir:${root}`)
     expect(dataset.train.classes).toEqual(['politics', 'sports'])
     expect(dataset.train.texts).toEqual(['vote ✓', 'goal', 'match'])
@@ -31,51 +31,35 @@ describe('dir: loader', () => {
   })
 
   it('changes the fingerprint when a document changes', async () => {
-    const a = await loadDataset(`dir:${await makeTree({ 'x/1': 'one', 'y/1': 'two' })}`)
-    const b = await loadDataset(`dir:${await makeTree({ 'x/1': 'one', 'y/1': 'three' })}`)
+    const a = await loadDirectory(await makeTree({ 'x/1': 'one', 'y/1': 'two' }))
+    const b = await loadDirectory(await makeTree({ 'x/1': 'one', 'y/1': 'three' }))
     expect(a.fingerprint).not.toBe(b.fingerprint)
   })
 
   it('rejects invalid UTF-8 naming the file, and reads it with latin1', async () => {
     const root = await makeTree({ 'x/good': 'fine', 'y/bad': Buffer.from([0x63, 0x61, 0x66, 0xe9]) })
-    await expect(loadDataset(`dir:${root}`)).rejects.toMatchObject({
+    await expect(loadDirectory(root)).rejects.toMatchObject({
       code: 'ERR_DATASET_INVALID',
-      message: expect.stringContaining(join(root, 'y', 'bad')),
+      message: `${join(root, 'y', 'bad')} is not valid UTF-8`,
+      details: { file: join(root, 'y', 'bad'), encoding: 'utf8' },
     })
-    const dataset = await loadDataset(`dir:${root}`, { encoding: 'latin1' })
+    const dataset = await loadDirectory(root, { encoding: 'latin1' })
     expect(dataset.train.texts).toEqual(['fine', 'café'])
   })
 
   it('keeps a category subset and rejects unknown categories', async () => {
     const root = await makeTree({ 'a/1': 'x', 'b/1': 'y', 'c/1': 'z' })
-    const dataset = await loadDataset(`dir:${root}`, { categories: ['c', 'a'] })
+    const dataset = await loadDirectory(root, { categories: ['c', 'a'] })
     expect(dataset.train.classes).toEqual(['a', 'c'])
-    await expect(loadDataset(`dir:${root}`, { categories: ['d'] })).rejects.toMatchObject({
+    await expect(loadDirectory(root, { categories: ['d'] })).rejects.toMatchObject({
       code: 'ERR_DATASET_UNKNOWN_CATEGORY',
     })
   })
 
-  it('splits off a deterministic test set when asked', async () => {
-    const files: Record<string, string> = {}
-    for (let i = 0; i < 10; i++) files[`a/${i}`] = `alpha ${i}`
-    for (let i = 0; i < 10; i++) files[`b/${i}`] = `beta ${i}`
-    const root = await makeTree(files)
-    const dataset = await loadDataset(`dir:${root}`, { testSize: 0.3, seed: 3 })
-    expect(dataset.train.texts).toHaveLength(14)
-    expect(dataset.test?.texts).toHaveLength(6)
-    const again = await loadDataset(`dir:${root}`, { testSize: 0.3, seed: 3 })
-    expect(again.test?.texts).toEqual(dataset.test?.texts)
-  })
-
   it('reports a missing folder and an empty one', async () => {
-    await expect(loadDataset('dir:/nonexistent/folder')).rejects.toMatchObject({
+    await expect(loadDirectory('/nonexistent/folder')).rejects.toMatchObject({
       code: 'ERR_DATASET_NOT_FOUND',
     })
-    await expect(loadDataset(`dir:${await tempDir()}`)).rejects.toMatchObject({ code: 'ERR_DATASET_INVALID' })
-  })
-
-  it('rejects an unknown kind and a missing path', async () => {
-    await expect(loadDataset('parquet:/x')).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' })
-    await expect(loadDataset('dir')).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' })
+    await expect(loadDirectory(await tempDir())).rejects.toMatchObject({ code: 'ERR_DATASET_INVALID' })
   })
 })

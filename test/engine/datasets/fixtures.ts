@@ -1,8 +1,5 @@
 /** Small generated datasets for the loader tests: never the real corpus, never checked in. */
-import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -60,48 +57,4 @@ export async function writeTemp(name: string, content: string | Buffer): Promise
   const path = join(await tempDir(), name)
   await writeFile(path, content)
   return path
-}
-
-/** The real archive, from TOPICSTREAM_20NEWS or the shared data folder beside the repository. */
-export function realArchivePath(): string {
-  return process.env.TOPICSTREAM_20NEWS || join(process.cwd(), '..', 'shared', 'data', '20news-bydate.tar.gz')
-}
-
-export function realTweetsPath(): string {
-  return (
-    process.env.TOPICSTREAM_TWEETS ||
-    join(process.cwd(), '..', 'shared', 'data', 'tweets', 'sanders-full-corpus.csv')
-  )
-}
-
-/** Serves `body` on every path of a local server on a free port, closed when the test ends. */
-export async function serveArchive(
-  body: Buffer,
-  status = 200,
-): Promise<{ url: string; requests: () => number }> {
-  let requests = 0
-  const server = createServer((_request, response) => {
-    requests++
-    response.writeHead(status, { 'content-type': 'application/gzip', 'content-length': body.length })
-    response.end(body)
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  onTestFinished(async () => {
-    server.close()
-    await once(server, 'close')
-  })
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}/20news-bydate.tar.gz`, requests: () => requests }
-}
-
-/** A port that was free a moment ago and now has nobody listening. */
-export async function closedPort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
 }

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { loadDataset } from '../../../src/engine/datasets/index.js'
+import { loadTwentyNewsgroups } from '../../../src/engine/datasets/index.js'
 import type { Progress } from '../../../src/engine/types.js'
-import { makeTarGz, miniNewsgroups, realArchivePath, writeTemp } from './fixtures.js'
+import { requireData, twentyNewsgroupsArchive } from '../../helpers/data.js'
+import { makeTarGz, miniNewsgroups, writeTemp } from './fixtures.js'
 
 describe('20news loader on a generated archive', () => {
   it('orders classes and posts like load_files and decodes Latin-1', async () => {
     const bytes = await makeTarGz(miniNewsgroups())
     const path = await writeTemp('20news-bydate.tar.gz', bytes)
     const progress: Progress[] = []
-    const dataset = await loadDataset(`20news:${path}`, { onProgress: (p) => progress.push(p) })
+    const dataset = await loadTwentyNewsgroups(path, { onProgress: (p) => progress.push(p) })
 
     expect(dataset.source).toBe(`20news:${path}`)
     expect(dataset.fingerprint).toBe(createHash('sha256').update(bytes).digest('hex'))
@@ -31,7 +31,7 @@ describe('20news loader on a generated archive', () => {
 
   it('keeps a category subset, renumbered in sorted order', async () => {
     const path = await writeTemp('20news-bydate.tar.gz', await makeTarGz(miniNewsgroups()))
-    const dataset = await loadDataset(`20news:${path}`, { categories: ['sci.space', 'alt.atheism'] })
+    const dataset = await loadTwentyNewsgroups(path, { categories: ['sci.space', 'alt.atheism'] })
     expect(dataset.train.classes).toEqual(['alt.atheism', 'sci.space'])
     expect([...dataset.train.targets]).toEqual([0, 0, 1, 1])
     expect(dataset.test?.texts).toEqual(['belief', 'rocket'])
@@ -39,23 +39,25 @@ describe('20news loader on a generated archive', () => {
 
   it('rejects an unknown category and lists the valid ones', async () => {
     const path = await writeTemp('20news-bydate.tar.gz', await makeTarGz(miniNewsgroups()))
-    await expect(
-      loadDataset(`20news:${path}`, { categories: ['sci.space', 'sci.nope'] }),
-    ).rejects.toMatchObject({
-      code: 'ERR_DATASET_UNKNOWN_CATEGORY',
-      message: expect.stringContaining('"sci.nope"; valid categories: alt.atheism, comp.graphics, sci.space'),
-    })
+    await expect(loadTwentyNewsgroups(path, { categories: ['sci.space', 'sci.nope'] })).rejects.toMatchObject(
+      {
+        code: 'ERR_DATASET_UNKNOWN_CATEGORY',
+        message: expect.stringContaining(
+          '"sci.nope"; valid categories: alt.atheism, comp.graphics, sci.space',
+        ),
+      },
+    )
   })
 
   it('reports a truncated archive as ERR_DATASET_INVALID', async () => {
     const bytes = await makeTarGz(miniNewsgroups())
     const path = await writeTemp('20news-bydate.tar.gz', bytes.subarray(0, Math.floor(bytes.length / 2)))
-    await expect(loadDataset(`20news:${path}`)).rejects.toMatchObject({ code: 'ERR_DATASET_INVALID' })
+    await expect(loadTwentyNewsgroups(path)).rejects.toMatchObject({ code: 'ERR_DATASET_INVALID' })
   })
 
   it('reports a file that is not gzip as ERR_DATASET_INVALID', async () => {
     const path = await writeTemp('20news-bydate.tar.gz', 'this is not an archive\n')
-    await expect(loadDataset(`20news:${path}`)).rejects.toMatchObject({
+    await expect(loadTwentyNewsgroups(path)).rejects.toMatchObject({
       code: 'ERR_DATASET_INVALID',
       message: expect.stringContaining('damaged or not a .tar.gz archive'),
     })
@@ -63,36 +65,26 @@ describe('20news loader on a generated archive', () => {
 
   it('reports an archive of something else as ERR_DATASET_INVALID', async () => {
     const path = await writeTemp('other.tar.gz', await makeTarGz([{ name: 'readme.txt', body: 'hi' }]))
-    await expect(loadDataset(`20news:${path}`)).rejects.toMatchObject({
+    await expect(loadTwentyNewsgroups(path)).rejects.toMatchObject({
       code: 'ERR_DATASET_INVALID',
       message: expect.stringContaining('not the 20 Newsgroups bydate archive'),
     })
   })
 
   it('reports a missing archive as ERR_DATASET_NOT_FOUND', async () => {
-    await expect(loadDataset('20news:/nonexistent/20news.tar.gz')).rejects.toMatchObject({
+    await expect(loadTwentyNewsgroups('/nonexistent/20news.tar.gz')).rejects.toMatchObject({
       code: 'ERR_DATASET_NOT_FOUND',
     })
   })
-
-  it('takes the archive from TOPICSTREAM_20NEWS when the spec has no path', async () => {
-    const path = await writeTemp('20news-bydate.tar.gz', await makeTarGz(miniNewsgroups()))
-    const dataset = await loadDataset('20news', { env: { TOPICSTREAM_20NEWS: path } })
-    expect(dataset.train.texts).toHaveLength(5)
-  })
 })
 
-const archive = realArchivePath()
-const hasArchive = existsSync(archive)
-if (!hasArchive) {
-  const why = `the 20 Newsgroups archive at ${archive} (TOPICSTREAM_20NEWS)`
-  if (process.env.CI) throw new Error(`The real-archive loader tests need ${why}`)
-  console.warn(`Skipping the real-archive loader tests, missing ${why}`)
-}
+const realArchive = twentyNewsgroupsArchive()
+const archive = realArchive.path
+const hasArchive = requireData('the real-archive loader tests', [realArchive])
 
 describe.skipIf(!hasArchive)('20news loader on the real archive', () => {
   it('reads 11,314 training and 7,532 test posts in 20 groups', async () => {
-    const dataset = await loadDataset(`20news:${archive}`)
+    const dataset = await loadTwentyNewsgroups(archive)
     expect(dataset.train.classes).toHaveLength(20)
     expect(dataset.train.texts).toHaveLength(11_314)
     expect(dataset.test?.texts).toHaveLength(7_532)
@@ -103,7 +95,7 @@ describe.skipIf(!hasArchive)('20news loader on the real archive', () => {
 
   it('reads the four tutorial categories: 2,257 train / 1,502 test', async () => {
     const categories = ['alt.atheism', 'soc.religion.christian', 'comp.graphics', 'sci.med']
-    const dataset = await loadDataset(`20news:${archive}`, { categories })
+    const dataset = await loadTwentyNewsgroups(archive, { categories })
     expect(dataset.train.classes).toEqual([
       'alt.atheism',
       'comp.graphics',

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKafkaClient } from '../../src/kafka/client.js'
 import { collect, kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
-import { freePorts } from '../setup/kafka.js'
+import { freePorts } from '../helpers/ports.js'
 
 let dir: string
 const topics: string[] = []

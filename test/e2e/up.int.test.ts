@@ -62,7 +62,7 @@ describe('topicstream up', () => {
     TOPICSTREAM_OUTPUT_TOPIC: output,
     TOPICSTREAM_DLQ_TOPIC: dlq,
     TOPICSTREAM_GROUP: randomTopicName('up-group'),
-    TOPICSTREAM_LOG_LEVEL: 'error',
+    TOPICSTREAM_LOG_LEVEL: 'info',
   })
 
   it('runs the pipeline on an existing cluster, prints where it is and stops cleanly on SIGTERM', async () => {
@@ -103,9 +103,9 @@ describe('topicstream up', () => {
     started.kill('SIGTERM')
     expect(await exited).toBe(0)
     expect(stderr).toMatch(
-      /stopping the producer[\s\S]*stopping the bridge[\s\S]*stopping the REST and gRPC servers/,
+      /stopping the bridge and the producer[\s\S]*stopping the dashboard feed[\s\S]*stopping the REST and gRPC servers[\s\S]*stopping the model/,
     )
-    expect(stderr).toContain('stopped')
+    expect(stderr).toContain('"msg":"stopped"')
     await expect(fetch(dashboard as string)).rejects.toThrow()
   })
 
@@ -126,7 +126,7 @@ describe('topicstream up', () => {
       expect(result.stderr).toMatch(
         /Kafka refused to create the topic "dead letters\?": .*\(INVALID_TOPIC_EXCEPTION\) \[ERR_CONFIG_INVALID\]/,
       )
-      expect(result.stderr).toMatch(/stopping the bridge[\s\S]*stopping the REST and gRPC servers/)
+      expect(result.stderr).toMatch(/stopping the topics[\s\S]*stopping the REST and gRPC servers/)
     } finally {
       // Kafka creates the valid topics of a request it partly refuses.
       const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()

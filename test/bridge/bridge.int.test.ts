@@ -132,7 +132,7 @@ describe('bridge (at-least-once)', () => {
       outputTopic: names.output,
       dlqTopic: names.dlq,
       groupId: names.group,
-      limits: { maxTextBytes: 100 },
+      maxTextBytes: 100,
       partitions: 1,
       metrics: registry,
     })

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { closedPort, makeTarGz, miniNewsgroups, serveArchive } from '../engine/datasets/fixtures.js'
+import { closedPort, serveArchive } from '../datasets/fixtures.js'
+import { makeTarGz, miniNewsgroups } from '../engine/datasets/fixtures.js'
 import { runCli } from './helpers.js'
 import type { Workspace } from './helpers.js'
 import { trainedWorkspace } from './helpers.js'
@@ -175,6 +176,22 @@ describe('topicstream train', () => {
     expect(trained.stderr).toContain(
       `${corpus}:2: "label" is missing, empty or not a string [ERR_DATASET_INVALID]`,
     )
+  })
+
+  it('names --encoding latin1 when a file of a dir: dataset is not UTF-8', async () => {
+    const root = join(workspace.dir, 'latin1')
+    await mkdir(join(root, 'a'), { recursive: true })
+    await mkdir(join(root, 'b'), { recursive: true })
+    await writeFile(join(root, 'a', '1'), Buffer.from([0x63, 0x61, 0x66, 0xe9]))
+    await writeFile(join(root, 'b', '1'), 'fine')
+    const args = ['train', '--dataset', `dir:${root}`, '--out', join(workspace.dir, 'latin1.tsmodel')]
+    const strict = await runCli(args)
+    expect(strict.code).toBe(1)
+    expect(strict.stderr).toContain(
+      `${join(root, 'a', '1')} is not valid UTF-8 (use --encoding latin1 for Latin-1 files) [ERR_DATASET_INVALID]`,
+    )
+    const latin1 = await runCli([...args, '--encoding', 'latin1', '--quiet'])
+    expect(latin1.code, latin1.stderr).toBe(0)
   })
 
   it('prints its options with --help', async () => {

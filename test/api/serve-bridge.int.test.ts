@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type RunningServe, startServe } from '../../src/pipeline/serve.js'
+import { serveParts } from '../../src/pipeline/serve.js'
+import { createLogger } from '../../src/runtime/logger.js'
+import { startParts } from '../../src/runtime/part.js'
 import { SERVE_OPTIONS } from '../../src/pipeline/serve-options.js'
 import { cleanupTopics, parseValues, produceRecords } from '../bridge/bridge-helpers.js'
 import { parseCommandLine } from '../../src/config.js'
@@ -12,12 +14,12 @@ import { until } from '../helpers/poll.js'
 import { TECH, trainTinyModel } from './helpers.js'
 
 let dir: string
-let served: RunningServe | undefined
+let stop: (() => Promise<void>) | undefined
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'topicstream-serve-bridge-'))
 })
 afterAll(async () => {
-  await served?.stop()
+  await stop?.()
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -38,8 +40,10 @@ test('serve --bridge classifies the input topic with the default model and repor
     ],
     {},
   )
-  served = await startServe(options)
-  const rest = served.server.restUrl
+  const logger = createLogger({ level: 'warn' })
+  const served = await serveParts(options, logger)
+  stop = await startParts(served.parts, { logger, stopTimeoutMs: 15_000, onStarted: served.onStarted })
+  const rest = served.server.server().restUrl
   const ready = await until(
     async () => {
       const response = await fetch(`${rest}/readyz`)

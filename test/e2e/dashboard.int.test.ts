@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { BrowserContext, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
@@ -21,10 +21,14 @@ import { dashboardPlugin } from '../../src/api/dashboard/plugin.js'
 import { createRollingStats } from '../../src/api/dashboard/rolling-stats.js'
 import type { FeedListener, RecordFeed } from '../../src/api/dashboard/types.js'
 import { createKafkaClient } from '../../src/kafka/client.js'
-import { loadDataset, saveModel, trainClassifier } from '../../src/engine/index.js'
-import { startPipeline } from '../../src/pipeline/pipeline.js'
-import type { Pipeline } from '../../src/pipeline/pipeline.js'
+import { loadDataset } from '../../src/datasets/spec.js'
+import { saveModel, trainClassifier } from '../../src/engine/index.js'
+import { pipelineParts } from '../../src/pipeline/up.js'
+import type { PipelineEndpoints } from '../../src/pipeline/up.js'
+import { createLogger } from '../../src/runtime/logger.js'
+import { startParts } from '../../src/runtime/part.js'
 import { tinyRegistry } from '../api/helpers.js'
+import { requireData, twentyNewsgroupsArchive } from '../helpers/data.js'
 import { kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -39,7 +43,8 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ]
 const hasChromium = existsSync(CHROMIUM)
-const ARCHIVE = process.env.TOPICSTREAM_20NEWS ?? resolve('../shared/data/20news-bydate.tar.gz')
+const archive = twentyNewsgroupsArchive()
+const ARCHIVE = archive.path
 
 /** Headless Chromium with its profile in `work`. */
 async function openBrowser(work: string): Promise<{ context: BrowserContext; page: Page }> {
@@ -57,10 +62,11 @@ if (!hasChromium) {
   if (process.env.CI) throw new Error(`The dashboard test needs ${why}`)
   console.warn(`Skipping the dashboard browser test: ${why}`)
 }
+const hasArchive = requireData('the dashboard browser test', [archive])
 
-describe.skipIf(!hasChromium)('dashboard in a browser', () => {
+describe.skipIf(!hasChromium || !hasArchive)('dashboard in a browser', () => {
   let work: string
-  let pipeline: Pipeline
+  let pipeline: { endpoints: PipelineEndpoints; stop(): Promise<void> }
   let context: BrowserContext
   let page: Page
   const topics = {
@@ -82,7 +88,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     const model = trainClassifier(train, {}, { source: dataset.source, fingerprint: dataset.fingerprint })
     await saveModel(model, join(work, 'small.tsmodel'))
 
-    pipeline = await startPipeline(
+    const logger = createLogger({ level: 'error' })
+    const parts = pipelineParts(
       {
         host: '127.0.0.1',
         port: 0,
@@ -94,17 +101,17 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
           ...topics,
           groupId: randomTopicName('e2e-group'),
           exactlyOnce: false,
-          limits: { maxTextBytes: 16_384 },
+          maxTextBytes: 16_384,
           partitions: 2,
-          topK: 3,
         },
+        topK: 3,
         producer: { kind: '20news-test', rate: 40 },
-        logLevel: 'error',
-        shutdownGraceMs: 1000,
         env: { ...process.env, TOPICSTREAM_20NEWS: ARCHIVE },
       },
-      { step: () => {} },
+      { logger, onForcedExit: () => {} },
     )
+    const stop = await startParts(parts.parts, { logger, stopTimeoutMs: 10_000, onStarted: parts.onStarted })
+    pipeline = { endpoints: parts.endpoints(), stop }
 
     ;({ context, page } = await openBrowser(work))
   })

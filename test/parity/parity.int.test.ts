@@ -4,18 +4,17 @@
  * then tokens on Unicode-heavy texts and the Sanders tweets.
  */
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, inject, it } from 'vitest'
+import { requireData, sandersTweets, twentyNewsgroupsArchive } from '../helpers/data.js'
 
-const archive =
-  process.env.TOPICSTREAM_20NEWS || join(process.cwd(), '..', 'shared', 'data', '20news-bydate.tar.gz')
-const tweets =
-  process.env.TOPICSTREAM_TWEETS ||
-  join(process.cwd(), '..', 'shared', 'data', 'tweets', 'sanders-full-corpus.csv')
+const realArchive = twentyNewsgroupsArchive()
+const realTweets = sandersTweets()
+const archive = realArchive.path
+const tweets = realTweets.path
 
 interface ConfigResult {
   config: string
@@ -33,18 +32,13 @@ interface ParityResults {
 }
 
 // In CI both files must be there: a missing one would skip the check or shrink the token comparison.
-const hasArchive = existsSync(archive)
-const hasTweets = existsSync(tweets)
-const missing = [
-  ...(hasArchive ? [] : [`the 20 Newsgroups archive at ${archive} (TOPICSTREAM_20NEWS)`]),
-  ...(hasTweets ? [] : [`the Sanders tweets at ${tweets} (TOPICSTREAM_TWEETS)`]),
-].join(' and ')
-if (missing !== '') {
-  if (process.env.CI) throw new Error(`The parity test needs ${missing}`)
-  console.warn(
-    `${hasArchive ? 'Comparing tokens without the tweets' : 'Skipping the parity test'}, missing ${missing}`,
-  )
-}
+const hasArchive = realArchive.present
+const hasTweets = realTweets.present
+requireData(
+  'the parity test',
+  [realArchive, realTweets],
+  hasArchive ? 'Comparing tokens without the tweets' : 'Skipping the parity test',
+)
 
 let dir: string | undefined
 afterAll(async () => {

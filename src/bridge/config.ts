@@ -1,0 +1,76 @@
+/**
+ * The bridge's settings: `resolveBridgeConfig` fills every default (written once, here), checks the
+ * combination and freezes the result. The option table (options.ts) takes its defaults from here.
+ */
+import { TopicstreamError } from '../errors.js'
+import { DEFAULT_BROKERS, DEFAULT_INPUT_TOPIC, DEFAULT_TOPIC_PARTITIONS } from '../kafka/defaults.js'
+import type { KafkaLogLevel } from '../kafka/types.js'
+import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'
+
+export interface BridgeConfig {
+  readonly brokers: readonly string[]
+  readonly inputTopic: string
+  readonly outputTopic: string
+  readonly dlqTopic: string
+  readonly groupId: string
+  /** Transactional results and offsets (read_committed consumers see each input once). */
+  readonly exactlyOnce: boolean
+  /** Texts larger than this (UTF-8 bytes) go to the dead-letter topic. */
+  readonly maxTextBytes: number
+  /** Partitions of a new input topic; the output and dead-letter topics follow the input's count. */
+  readonly partitions: number
+  /** Input partitions processed at the same time. */
+  readonly concurrency: number
+  /**
+   * How soon the group notices a bridge that died without leaving. Short, because a killed
+   * bridge's partitions stay unprocessed until then.
+   */
+  readonly sessionTimeoutMs: number
+  /** How long `start()` keeps retrying while Kafka answers with retriable errors. */
+  readonly startTimeoutMs: number
+  /** How long `stop()` waits for the batch in flight before closing anyway. */
+  readonly shutdownTimeoutMs: number
+  /** Default: `topicstream-bridge-<host>-<pid>`. */
+  readonly clientId: string | undefined
+  readonly transactionalIdPrefix: string
+  /** Library log level forwarded to the logger. */
+  readonly kafkaLogLevel: KafkaLogLevel
+}
+
+export const DEFAULT_BRIDGE_CONFIG: BridgeConfig = Object.freeze({
+  brokers: DEFAULT_BROKERS,
+  inputTopic: DEFAULT_INPUT_TOPIC,
+  outputTopic: `${DEFAULT_INPUT_TOPIC}.classified`,
+  dlqTopic: `${DEFAULT_INPUT_TOPIC}.dlq`,
+  groupId: 'topicstream-bridge',
+  exactlyOnce: false,
+  maxTextBytes: DEFAULT_MAX_TEXT_BYTES,
+  partitions: DEFAULT_TOPIC_PARTITIONS,
+  concurrency: 3,
+  sessionTimeoutMs: 10_000,
+  startTimeoutMs: 60_000,
+  shutdownTimeoutMs: 30_000,
+  clientId: undefined,
+  transactionalIdPrefix: 'topicstream',
+  kafkaLogLevel: 'warn',
+})
+
+export function resolveBridgeConfig(config: Partial<BridgeConfig> = {}): BridgeConfig {
+  const resolved: BridgeConfig = { ...DEFAULT_BRIDGE_CONFIG }
+  // Keys given as undefined keep their default.
+  for (const [key, value] of Object.entries(config)) {
+    if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value
+  }
+  if (resolved.brokers.length === 0) {
+    throw new TopicstreamError('ERR_CONFIG_INVALID', 'At least one Kafka broker (host:port) is required')
+  }
+  const topics = [resolved.inputTopic, resolved.outputTopic, resolved.dlqTopic]
+  if (new Set(topics).size !== topics.length) {
+    throw new TopicstreamError(
+      'ERR_CONFIG_INVALID',
+      `The input, output and dead-letter topics must differ (got ${topics.join(', ')})`,
+      { details: { topics } },
+    )
+  }
+  return Object.freeze({ ...resolved, brokers: Object.freeze([...resolved.brokers]) })
+}
