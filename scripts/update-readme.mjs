@@ -8,4 +8,6 @@ const file = new URL(`../${REFERENCE_DOC}`, import.meta.url)
 const before = await readFile(file, 'utf8')
 const after = replaceReferenceBlocks(before, await renderReferenceBlocks())
 await writeFile(file, after)
-console.log(after === before ? `${REFERENCE_DOC} is up to date` : `${REFERENCE_DOC}: generated tables updated`)
+console.log(
+  after === before ? `${REFERENCE_DOC} is up to date` : `${REFERENCE_DOC}: generated tables updated`,
+)

@@ -78,8 +78,16 @@ export async function serveParts(options: ServeOptions, logger: Logger): Promise
     parts,
     server,
     registry,
-    // Readiness now includes the bridge: gRPC health need not wait for its next periodic refresh.
-    onStarted: () => server.server().grpc?.refreshHealth(),
+    onStarted: () => {
+      const running = server.server()
+      // Readiness now includes the bridge: gRPC health need not wait for its next periodic refresh.
+      running.grpc?.refreshHealth()
+      const grpc = running.grpcPort === undefined ? undefined : `${options.host}:${running.grpcPort}`
+      logger.info(
+        { rest: running.restUrl, grpc, bridge: options.bridge, dashboard: options.dashboard },
+        `topicstream serving on ${running.restUrl}${grpc ? ` and gRPC ${grpc}` : ''}`,
+      )
+    },
   }
 }
 

@@ -148,9 +148,7 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
     // the first result and the bridge and the producer find them and move on.
     part('the topics', () => createTopics(brokers, bridgeSettings)),
     part('the dashboard feed', async () => dashboard.start(), dashboard.stop),
-    producer
-      ? inParallel('the bridge and the producer', [bridgePart(bridge), producer])
-      : bridgePart(bridge),
+    producer ? inParallel('the bridge and the producer', [bridgePart(bridge), producer]) : bridgePart(bridge),
   ]
 
   return {

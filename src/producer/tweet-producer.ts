@@ -66,7 +66,9 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
   const admin = client.admin()
   await admin.connect()
   try {
-    await admin.createTopics([{ topic: options.topic, partitions: options.partitions ?? DEFAULT_TOPIC_PARTITIONS }])
+    await admin.createTopics([
+      { topic: options.topic, partitions: options.partitions ?? DEFAULT_TOPIC_PARTITIONS },
+    ])
   } finally {
     await admin.disconnect()
   }

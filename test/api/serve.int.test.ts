@@ -50,12 +50,12 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
       for (const line of output.split('\n')) {
         if (!line.includes('topicstream serving on')) continue
         const { rest, grpc } = JSON.parse(line) as { rest: string; grpc: string }
-        child.stdout.off('data', onData)
+        child.stderr.off('data', onData)
         resolve({ child, rest, grpc, exit, output: () => output })
         return
       }
     }
-    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
     void exit.then((code) => reject(new Error(`serve exited with ${code}: ${output}`)))
   })
 }
@@ -106,7 +106,7 @@ describe('topicstream serve', () => {
     expect(received.map((message) => message.id)).toEqual(['before-signal', 'after-signal'])
     expect(received[1]?.result?.label).toBe('tech')
     expect(await served.exit).toBe(0)
-    expect(served.output()).toContain('shutting down')
+    expect(served.output()).toContain('stopping the REST and gRPC servers')
   })
 
   test('reads options from the environment, with API keys and a models directory', async () => {
@@ -141,7 +141,7 @@ describe('topicstream serve', () => {
     })
     served.child.kill('SIGTERM')
     expect(await served.exit).toBe(0)
-    expect(served.output()).toContain('shutting down')
+    expect(served.output()).toContain('stopping the REST and gRPC servers')
   })
 
   test('exits 2 with a message when no model is given, 1 when the file is missing', async () => {

@@ -27,8 +27,10 @@ describe('bridgeTopicSpecs', () => {
       { topic: 'out', partitions: 2 },
       { topic: 'dlq', partitions: 2 },
     ])
-    expect((await bridgeTopicSpecs(admin({ out: 7 }), resolveBridgeConfig(topology))).map((spec) => spec.partitions)).toEqual([
-      3, 3, 3,
-    ])
+    expect(
+      (await bridgeTopicSpecs(admin({ out: 7 }), resolveBridgeConfig(topology))).map(
+        (spec) => spec.partitions,
+      ),
+    ).toEqual([3, 3, 3])
   })
 })

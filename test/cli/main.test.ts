@@ -19,12 +19,15 @@ function capture(): { io: CliIo; stdout: () => string; stderr: () => string } {
 }
 
 describe('topicstream main', () => {
-  it.each(Object.keys(COMMANDS))('"%s --help" shows its usage, the summary listed for it and exits 0', async (name) => {
-    const run = capture()
-    expect(await main([name, '--help'], run.io)).toBe(0)
-    expect(run.stdout()).toMatch(new RegExp(`^Usage: topicstream ${name}[ \n]`))
-    expect(run.stdout()).toContain(`\n\n${COMMANDS[name]!.summary}.`)
-  })
+  it.each(Object.keys(COMMANDS))(
+    '"%s --help" shows its usage, the summary listed for it and exits 0',
+    async (name) => {
+      const run = capture()
+      expect(await main([name, '--help'], run.io)).toBe(0)
+      expect(run.stdout()).toMatch(new RegExp(`^Usage: topicstream ${name}[ \n]`))
+      expect(run.stdout()).toContain(`\n\n${COMMANDS[name]!.summary}.`)
+    },
+  )
 
   it('prints the usage: exit 0 for --help, 2 without a command', async () => {
     const help = capture()

@@ -21,7 +21,10 @@ function recorder(): { events: string[]; part(name: string, behaviour?: Partial<
   }
 }
 
-function memoryLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Array<Record<string, unknown>> } {
+function memoryLogger(): {
+  logger: ReturnType<typeof createLogger>
+  lines: () => Array<Record<string, unknown>>
+} {
   const chunks: string[] = []
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -3,21 +3,27 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/runtime/logger.js'
 import { FORCED_EXIT_CODE, type StopSignals, listenForStopSignals } from '../../src/runtime/signals.js'
 
-const silent = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) })
+const silent = createLogger({
+  level: 'silent',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+})
 
 describe('listenForStopSignals', () => {
   let signals: StopSignals | undefined
   afterEach(() => signals?.dispose())
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('the first %s aborts the stop signal; the process lives on', (name) => {
-    const exits: number[] = []
-    signals = listenForStopSignals({ logger: silent, exit: (code) => exits.push(code) })
-    expect(signals.signal.aborted).toBe(false)
-    process.emit(name, name)
-    expect(signals.signal.aborted).toBe(true)
-    expect(signals.signal.reason).toBe(name)
-    expect(exits).toEqual([])
-  })
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'the first %s aborts the stop signal; the process lives on',
+    (name) => {
+      const exits: number[] = []
+      signals = listenForStopSignals({ logger: silent, exit: (code) => exits.push(code) })
+      expect(signals.signal.aborted).toBe(false)
+      process.emit(name, name)
+      expect(signals.signal.aborted).toBe(true)
+      expect(signals.signal.reason).toBe(name)
+      expect(exits).toEqual([])
+    },
+  )
 
   it('a second signal runs the forced-exit hooks, then exits with 130', () => {
     const calls: string[] = []

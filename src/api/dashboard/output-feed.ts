@@ -5,13 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type {
-  FeedListener,
-  FeedRecord,
-  KafkaState,
-  PipelineFacts,
-  RecordFeed,
-} from './types.js'
+import type { FeedListener, FeedRecord, KafkaState, PipelineFacts, RecordFeed } from './types.js'
 import type {
   IncomingRecord,
   KafkaAdmin,

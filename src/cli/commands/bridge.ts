@@ -22,7 +22,8 @@ export const BRIDGE_OPTIONS = {
     env: 'TOPICSTREAM_METRICS_PORT',
     min: 0,
     max: 65535,
-    description: 'Serve Prometheus metrics on this port at /metrics, and the state at /health (0 = any free port)',
+    description:
+      'Serve Prometheus metrics on this port at /metrics, and the state at /health (0 = any free port)',
   },
   metricsHost: {
     kind: 'string',
@@ -45,7 +46,11 @@ are created. Several bridges with the same --group share the input partitions. S
 SIGTERM or SIGINT.`,
   options: BRIDGE_OPTIONS,
   async run({ options, io }) {
-    const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr })
+    const logger = createLogger({
+      level: options.logLevel,
+      format: options.logFormat,
+      destination: io.stderr,
+    })
     await runService({
       logger,
       stopTimeoutMs: STOP_TIMEOUT_MS,

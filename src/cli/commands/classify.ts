@@ -23,9 +23,9 @@ type Request = { id: Id; text: string; error?: undefined } | { id: Id; error: To
 
 export const classifyCommand = defineCommand({
   usage: 'topicstream classify --model FILE [--proba] [--top-k K] < input',
-  description: `Classifies stdin line by line, answering in input order. A line starting with "{", after any byte
-order mark and JSON whitespace (spaces, tabs, CR), must be a JSON object {"id", "text"}; any other line is
-plain text (one with a no-break space before its "{" too), with its line number as id. Each answer is one line
+  description: `Classifies stdin line by line, answering in input order. A line starting with "{", after any byte order
+mark and JSON whitespace (spaces, tabs, CR), must be a JSON object {"id", "text"}; any other line is plain
+text (one with a no-break space before its "{" too), with its line number as id. Each answer is one line
 {"id", "label", "confidence"}; a line that cannot be classified gets {"id", "error": {"code", "message"}}.`,
   options: SPECS,
   async run({ options, io }) {

@@ -12,7 +12,8 @@ const SPECS = {
 
 export const inspectCommand = defineCommand({
   usage: 'topicstream inspect --model FILE [--json]',
-  description: 'Prints a model file’s metadata: classes, vocabulary size, training parameters, dataset, accuracy.',
+  description:
+    'Prints a model file’s metadata: classes, vocabulary size, training parameters, dataset, accuracy.',
   options: SPECS,
   async run({ options, io }) {
     const model = await loadModel(options.model)

@@ -89,7 +89,11 @@ Stops at the end of the source, or on Ctrl-C/SIGTERM after flushing; prints "sen
 and exits 1 when any record was rejected or could not be sent (0 when all were sent).`,
   options: PRODUCE_OPTIONS,
   async run({ options, io }) {
-    const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr })
+    const logger = createLogger({
+      level: options.logLevel,
+      format: options.logFormat,
+      destination: io.stderr,
+    })
     let warnings = 0
     const warn = (message: string): void => {
       warnings++

@@ -11,7 +11,11 @@ export const serveCommand = defineCommand({
   usage: 'topicstream serve --model NAME=FILE [--model ...] [options]',
   options: SERVE_OPTIONS,
   async run({ options, io }) {
-    const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr })
+    const logger = createLogger({
+      level: options.logLevel,
+      format: options.logFormat,
+      destination: io.stderr,
+    })
     await runService({
       logger,
       // Kafka clients can wait long on an unreachable cluster; shutdown must not hang on them.

@@ -104,7 +104,11 @@ Ctrl-C or SIGTERM stops the producer and the bridge, the servers and the broker,
 second Ctrl-C exits at once (the broker is still told to stop).`,
   options: UP_OPTIONS,
   async run({ options, io }) {
-    const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr })
+    const logger = createLogger({
+      level: options.logLevel,
+      format: options.logFormat,
+      destination: io.stderr,
+    })
     await runService({
       logger,
       stopTimeoutMs: STOP_TIMEOUT_MS,
