@@ -4,6 +4,9 @@
  */
 import type { Readable, Writable } from 'node:stream'
 import { type OptionSpecs, type Options, parseCommandLine, renderHelp } from '../config.js'
+import { type LogOptions, type Logger, createLogger } from '../runtime/logger.js'
+import { type ServicePlan, runService } from '../runtime/service.js'
+import type { StopSignals } from '../runtime/signals.js'
 
 /** What a command may touch: injected so tests can drive commands without a child process. */
 export interface CliIo {
@@ -54,4 +57,19 @@ export async function runCommand(
   }
   const positionals = Object.fromEntries(accepted.map((name, index) => [name, parsed.positionals[index]]))
   return command.run({ options: parsed.options, positionals: Object.freeze(positionals), io })
+}
+
+/**
+ * The body of every long-running command: its logger from the shared log options, then the
+ * service (signals first, then the plan's parts). Resolves 0 once every part has stopped.
+ */
+export async function runServiceCommand(
+  options: LogOptions,
+  io: CliIo,
+  stopTimeoutMs: number,
+  plan: (logger: Logger, signals: StopSignals) => Promise<ServicePlan>,
+): Promise<number> {
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr })
+  await runService({ logger, stopTimeoutMs, plan: (signals) => plan(logger, signals) })
+  return 0
 }

@@ -93,6 +93,8 @@ describe('topicstream bridge', () => {
 
     bridge.child.kill('SIGTERM')
     expect(await bridge.exited).toBe(0)
-    expect(bridge.stderr()).toMatch(/stopping the bridge[\s\S]*stopping the metrics server[\s\S]*"msg":"stopped"/)
+    expect(bridge.stderr()).toMatch(
+      /stopping the bridge[\s\S]*stopping the metrics server[\s\S]*"msg":"stopped"/,
+    )
   })
 })

@@ -1,17 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadDataset } from '../../src/datasets/spec.js'
-import { makeTarGz, miniNewsgroups, tempDir, writeTemp } from '../engine/datasets/fixtures.js'
-
-async function makeTree(files: Record<string, string | Buffer>): Promise<string> {
-  const root = await tempDir()
-  for (const [name, body] of Object.entries(files)) {
-    await mkdir(join(root, name, '..'), { recursive: true })
-    await writeFile(join(root, name), body)
-  }
-  return root
-}
+import { makeTarGz, makeTree, miniNewsgroups, writeTemp } from '../engine/datasets/fixtures.js'
 
 describe('dataset specs', () => {
   it('reads 20news:PATH, dir:PATH, csv:PATH and jsonl:PATH with their loaders', async () => {

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { brokerStatus, startBroker, startLocalBroker, stopBroker } from '../../src/kafka/broker/index.js'
 import { createKafkaClient } from '../../src/kafka/client.js'
 import { freePorts } from '../helpers/ports.js'
+import { tempDir as makeTempDir } from '../helpers/temp-dir.js'
 import { collect, randomTopicName } from '../helpers/kafka.js'
 
 interface CliResult {
@@ -23,16 +24,12 @@ function cli(args: readonly string[]): Promise<CliResult> {
   })
 }
 
+const tempDir = (): Promise<string> => makeTempDir('topicstream-broker-test-')
+
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'topicstream-broker-test-'))
-  cleanups.push(() => rm(dir, { recursive: true, force: true }))
-  return dir
-}
 
 // Gets past the jars only once they are cached, as the run's broker leaves them.
 describe('broker start-up errors', () => {

@@ -1,23 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import type { Server } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ensureKafkaJars, renderServerProperties, startBroker } from '../../src/kafka/broker/index.js'
 import { TopicstreamError } from '../../src/errors.js'
 import { freePorts } from '../helpers/ports.js'
+import { tempDir as makeTempDir } from '../helpers/temp-dir.js'
+
+const tempDir = (): Promise<string> => makeTempDir('topicstream-broker-test-')
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'topicstream-broker-test-'))
-  cleanups.push(() => rm(dir, { recursive: true, force: true }))
-  return dir
-}
 
 describe('server.properties', () => {
   it('gives every internal topic one replica and cuts the cleaner buffer', () => {

@@ -5,9 +5,8 @@
  */
 import type { OptionSpecs } from '../../config.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
-import { LOG_OPTIONS, createLogger } from '../../runtime/logger.js'
-import { runService } from '../../runtime/service.js'
-import { defineCommand } from '../command.js'
+import { LOG_OPTIONS } from '../../runtime/logger.js'
+import { defineCommand, runServiceCommand } from '../command.js'
 
 export const BRIDGE_OPTIONS = {
   ...BRIDGE_KAFKA_OPTIONS,
@@ -45,20 +44,9 @@ output topic; records that cannot be classified go unchanged to the dead-letter 
 are created. Several bridges with the same --group share the input partitions. Stops gracefully on
 SIGTERM or SIGINT.`,
   options: BRIDGE_OPTIONS,
-  async run({ options, io }) {
-    const logger = createLogger({
-      level: options.logLevel,
-      format: options.logFormat,
-      destination: io.stderr,
-    })
-    await runService({
-      logger,
-      stopTimeoutMs: STOP_TIMEOUT_MS,
-      plan: async () => {
-        const { bridgeCommandParts } = await import('../../pipeline/bridge.js')
-        return bridgeCommandParts(options, logger)
-      },
-    })
-    return 0
-  },
+  run: ({ options, io }) =>
+    runServiceCommand(options, io, STOP_TIMEOUT_MS, async (logger) => {
+      const { bridgeCommandParts } = await import('../../pipeline/bridge.js')
+      return bridgeCommandParts(options, logger)
+    }),
 })

@@ -10,9 +10,8 @@ import { DEFAULT_BROKER_PORT } from '../../kafka/defaults.js'
 import type { ProducerChoice } from '../../producer/choice.js'
 import { SERVE_OPTIONS } from '../../pipeline/serve-options.js'
 import type { PipelineEndpoints } from '../../pipeline/up.js'
-import { LOG_OPTIONS, createLogger } from '../../runtime/logger.js'
-import { runService } from '../../runtime/service.js'
-import { defineCommand } from '../command.js'
+import { LOG_OPTIONS } from '../../runtime/logger.js'
+import { defineCommand, runServiceCommand } from '../command.js'
 
 // `--brokers` has no default here: without it, `up` runs its own broker.
 const { brokers: _sharedBrokers, ...bridgeOptions } = BRIDGE_KAFKA_OPTIONS
@@ -103,53 +102,42 @@ set, otherwise a replay of the 20 Newsgroups test split (or --replay FILE) at --
 Ctrl-C or SIGTERM stops the producer and the bridge, the servers and the broker, in that order; a
 second Ctrl-C exits at once (the broker is still told to stop).`,
   options: UP_OPTIONS,
-  async run({ options, io }) {
-    const logger = createLogger({
-      level: options.logLevel,
-      format: options.logFormat,
-      destination: io.stderr,
-    })
-    await runService({
-      logger,
-      stopTimeoutMs: STOP_TIMEOUT_MS,
-      plan: async (signals) => {
-        const { pipelineParts } = await import('../../pipeline/up.js')
-        const { defaultModelPath } = await import('../../pipeline/default-model.js')
-        const pipeline = pipelineParts(
-          {
-            host: options.host,
-            port: options.port,
-            grpcPort: options.grpcPort,
-            kafkaBrokers: options.brokers ?? [],
-            broker: {
-              host: '127.0.0.1',
-              port: options.brokerPort,
-              dataDir: options.brokerDir ?? join(cacheHome(io.env), 'topicstream', 'up', 'kafka'),
-            },
-            model: {
-              name: options.modelName,
-              path: options.model ?? defaultModelPath(io.env),
-              dataset: options.dataset,
-            },
-            bridge: bridgeConfig(options),
-            topK: options.topK,
-            api: { maxTextBytes: options.maxTextBytes, apiKeys: options.apiKey ?? [] },
-            producer: producerChoice(options),
-            env: io.env,
+  run: ({ options, io }) =>
+    runServiceCommand(options, io, STOP_TIMEOUT_MS, async (logger, signals) => {
+      const { pipelineParts } = await import('../../pipeline/up.js')
+      const { defaultModelPath } = await import('../../pipeline/default-model.js')
+      const pipeline = pipelineParts(
+        {
+          host: options.host,
+          port: options.port,
+          grpcPort: options.grpcPort,
+          kafkaBrokers: options.brokers ?? [],
+          broker: {
+            host: '127.0.0.1',
+            port: options.brokerPort,
+            dataDir: options.brokerDir ?? join(cacheHome(io.env), 'topicstream', 'up', 'kafka'),
           },
-          { logger, onForcedExit: signals.onForcedExit },
-        )
-        return {
-          parts: pipeline.parts,
-          onStarted: () => {
-            pipeline.onStarted?.()
-            io.stdout.write(describe(pipeline.endpoints()))
+          model: {
+            name: options.modelName,
+            path: options.model ?? defaultModelPath(io.env),
+            dataset: options.dataset,
           },
-        }
-      },
-    })
-    return 0
-  },
+          bridge: bridgeConfig(options),
+          topK: options.topK,
+          api: { maxTextBytes: options.maxTextBytes, apiKeys: options.apiKey ?? [] },
+          producer: producerChoice(options),
+          env: io.env,
+        },
+        { logger, onForcedExit: signals.onForcedExit },
+      )
+      return {
+        parts: pipeline.parts,
+        onStarted: () => {
+          pipeline.onStarted?.()
+          io.stdout.write(describe(pipeline.endpoints()))
+        },
+      }
+    }),
 })
 
 /** How long each part may take to stop: the bridge finishes its batch, the broker flushes. */

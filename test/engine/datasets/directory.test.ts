@@ -1,17 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadDirectory } from '../../../src/engine/datasets/index.js'
-import { tempDir } from './fixtures.js'
-
-async function makeTree(files: Record<string, string | Buffer>): Promise<string> {
-  const root = await tempDir()
-  for (const [name, body] of Object.entries(files)) {
-    await mkdir(join(root, name, '..'), { recursive: true })
-    await writeFile(join(root, name), body)
-  }
-  return root
-}
+import { makeTree, tempDir } from './fixtures.js'
 
 describe('directory loader', () => {
   it('reads one class per folder, classes and files sorted, top-level files ignored', async () => {

@@ -1,5 +1,5 @@
 /** Small generated datasets for the loader tests: never the real corpus, never checked in. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -57,4 +57,14 @@ export async function writeTemp(name: string, content: string | Buffer): Promise
   const path = join(await tempDir(), name)
   await writeFile(path, content)
   return path
+}
+
+/** A temporary folder holding `files` (path → content), folders created as needed. */
+export async function makeTree(files: Record<string, string | Buffer>): Promise<string> {
+  const root = await tempDir()
+  for (const [name, body] of Object.entries(files)) {
+    await mkdir(join(root, name, '..'), { recursive: true })
+    await writeFile(join(root, name), body)
+  }
+  return root
 }
