@@ -4,8 +4,10 @@
 # producer → Kafka → bridge → output topic → dashboard, then sends SIGINT (Ctrl-C) and asserts
 # that every process it started is gone.
 #
-#   scripts/e2e/npm-start-check.sh          cold start: the default model is trained first
-#   scripts/e2e/npm-start-check.sh --warm   reuse a model trained by an earlier cold run
+#   scripts/e2e/npm-start-check.sh                 cold start: the default model is trained first
+#   scripts/e2e/npm-start-check.sh --warm          reuse a model trained by an earlier cold run
+#   scripts/e2e/npm-start-check.sh --warm --screenshot docs/dashboard.png
+#                                                  also photograph the dashboard (Chromium)
 #
 # Needs TOPICSTREAM_20NEWS (falls back to ../shared/data/20news-bydate.tar.gz), Java 17 and a
 # built dist/ (npm run build). The broker jars are taken from the usual cache (downloaded once).
@@ -16,7 +18,17 @@ LIMIT_SECONDS=60
 export TOPICSTREAM_20NEWS="${TOPICSTREAM_20NEWS:-$(cd .. && pwd)/shared/data/20news-bydate.tar.gz}"
 WORK="${TMPDIR:-/tmp}/topicstream-npm-start-check"
 mkdir -p "$WORK"
-if [[ "${1:-}" != "--warm" ]]; then rm -f "$WORK/model.tsmodel"; fi
+WARM=""
+SCREENSHOT=""
+while (($# > 0)); do
+  case "$1" in
+    --warm) WARM=1 ;;
+    --screenshot) SCREENSHOT="$2"; shift ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [[ -z "$WARM" ]]; then rm -f "$WORK/model.tsmodel"; fi
 rm -rf "$WORK/kafka" "$WORK/up.log"
 
 free_ports() {
@@ -95,6 +107,10 @@ ANSWER=$(curl -fsS -X POST "$BASE/v1/classify" -H 'content-type: application/jso
   -d '{"text":"The shuttle reached orbit and docked with the space station","top_k":3}')
 grep -q '"label":"sci.space"' <<<"$ANSWER" || fail "POST /v1/classify answered $ANSWER"
 echo "REST classify and dashboard page answer"
+
+if [[ -n "$SCREENSHOT" ]]; then
+  node scripts/e2e/screenshot.mjs "$BASE/" "$SCREENSHOT" || fail "no screenshot"
+fi
 
 PIDS=$(ps -o pid= -g "$PGID" | tr -d ' ' | paste -sd, -)
 BROKER_PID=$(cat "$TOPICSTREAM_BROKER_DIR/broker.pid" 2>/dev/null || true)
