@@ -129,11 +129,6 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
           logger,
           onWarning: (message) => logger.warn(message),
         })
-  producer?.finished.then(
-    (stats) => logger.warn(`the producer stopped after sending ${stats.sent} records`),
-    (error: unknown) =>
-      logger.warn(`the producer failed: ${error instanceof Error ? error.message : String(error)}`),
-  )
 
   const first = localBroker
     ? inParallel('the Kafka broker and the model', [

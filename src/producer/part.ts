@@ -12,7 +12,9 @@ export interface ProducerPart extends Part {
 }
 
 export function producerPart(options: TweetProducerOptions & { readonly logger: Logger }): ProducerPart {
+  const { logger } = options
   let producer: TweetProducer | undefined
+  let stopping = false
   let settle: { resolve(stats: ProducerStats): void; reject(error: unknown): void } | undefined
   const finished = new Promise<ProducerStats>((resolve, reject) => (settle = { resolve, reject }))
   // Callers that never look at `finished` must not see an unhandled rejection.
@@ -23,10 +25,21 @@ export function producerPart(options: TweetProducerOptions & { readonly logger: 
     producer: () => producer,
     async start() {
       producer = await startTweetProducer({ ...options, kafkaLogger: options.logger })
-      options.logger.info({ producer: producer.description }, `producing ${producer.description}`)
-      producer.done.then(settle?.resolve, settle?.reject)
+      logger.info({ producer: producer.description }, `producing ${producer.description}`)
+      producer.done.then(
+        (stats) => {
+          if (!stopping)
+            logger.info({ sent: stats.sent }, `the producer's source ended after ${stats.sent} records`)
+          settle?.resolve(stats)
+        },
+        (error: unknown) => {
+          logger.warn({ err: error }, 'the producer failed')
+          settle?.reject(error)
+        },
+      )
     },
     async stop() {
+      stopping = true
       await producer?.stop().catch(() => undefined)
     },
   }
