@@ -6,27 +6,17 @@ import type { Readable } from 'node:stream'
 import { TopicstreamError } from '../errors.js'
 import { canConnect } from '../kafka/broker/lifecycle.js'
 import { createKafkaClient } from '../kafka/client.js'
-import { DEFAULT_TOPIC_PARTITIONS } from '../kafka/defaults.js'
+import { type ProducerConfig, resolveProducerConfig } from './config.js'
 import type { KafkaLogger } from '../kafka/client.js'
 import { createProducerWorker } from './worker.js'
 import type { ProducerStats } from './worker.js'
 import { createSource } from './sources/index.js'
 
-export interface TweetProducerOptions {
-  readonly brokers: readonly string[]
-  readonly topic: string
-  /** `replay:FILE`, `stdin`, `twitter` or `20news-test[:PATH]`. */
+/** The producer's settings (defaults from DEFAULT_PRODUCER_CONFIG) and what it reads and reports to. */
+export interface TweetProducerOptions extends Partial<Omit<ProducerConfig, 'source'>> {
   readonly source: string
-  /** Records per second (0: as fast as possible). */
-  readonly rate?: number
-  readonly loop?: boolean
-  /** Partitions of the topic when it has to be created (default DEFAULT_TOPIC_PARTITIONS). */
-  readonly partitions?: number
   readonly env?: NodeJS.ProcessEnv
   readonly stdin?: Readable
-  readonly bearerToken?: string
-  readonly keywords?: readonly string[]
-  readonly twitterApiUrl?: string
   readonly kafkaLogger?: KafkaLogger
   /** Rejected inputs, failed sends and stream notices, one line each. */
   readonly onWarning?: (message: string) => void
@@ -44,21 +34,22 @@ export interface TweetProducer {
 
 /** Connects, creates the topic if missing, then produces in the background. */
 export async function startTweetProducer(options: TweetProducerOptions): Promise<TweetProducer> {
+  const config = resolveProducerConfig(options)
   const env = options.env ?? process.env
   const warn = options.onWarning ?? (() => {})
   // The source first: a wrong file or spec fails before anything connects.
-  const source = await createSource(options.source, {
+  const source = await createSource(config.source, {
     stdin: options.stdin ?? process.stdin,
     env,
-    loop: options.loop ?? false,
-    ...(options.bearerToken ? { bearerToken: options.bearerToken } : {}),
-    ...(options.keywords ? { keywords: options.keywords } : {}),
-    ...(options.twitterApiUrl ? { twitterApiUrl: options.twitterApiUrl } : {}),
+    loop: config.loop,
+    ...(config.bearerToken ? { bearerToken: config.bearerToken } : {}),
+    keywords: config.keywords,
+    twitterApiUrl: config.twitterApiUrl,
     onNotice: warn,
   })
-  await requireReachableBroker(options.brokers)
+  await requireReachableBroker(config.brokers)
   const client = createKafkaClient({
-    brokers: options.brokers,
+    brokers: config.brokers,
     clientId: 'topicstream-producer',
     logLevel: options.kafkaLogger ? 'warn' : 'silent',
     ...(options.kafkaLogger ? { logger: options.kafkaLogger } : {}),
@@ -66,9 +57,7 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
   const admin = client.admin()
   await admin.connect()
   try {
-    await admin.createTopics([
-      { topic: options.topic, partitions: options.partitions ?? DEFAULT_TOPIC_PARTITIONS },
-    ])
+    await admin.createTopics([{ topic: config.topic, partitions: config.partitions }])
   } finally {
     await admin.disconnect()
   }
@@ -77,9 +66,9 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
 
   const worker = createProducerWorker({
     producer,
-    topic: options.topic,
+    topic: config.topic,
     source,
-    rate: options.rate ?? 0,
+    rate: config.rate,
     onRejected: (error: TopicstreamError) => warn(`rejected: ${error.message}`),
     onSendError: (error, records, willRetry) =>
       warn(
@@ -89,9 +78,9 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
   const done = worker.run().finally(() => producer.disconnect().catch(() => undefined))
   // Callers that only use stop() must not see an unhandled rejection.
   done.catch(() => undefined)
-  const rate = options.rate ? ` @ ${options.rate}/s` : ''
+  const rate = config.rate ? ` @ ${config.rate}/s` : ''
   return {
-    description: `${source.name} → ${options.topic}${rate}${options.loop ? ' (looping)' : ''}`,
+    description: `${source.name} → ${config.topic}${rate}${config.loop ? ' (looping)' : ''}`,
     stats: () => worker.stats(),
     done,
     async stop() {

@@ -4,9 +4,8 @@
  * then flushes and prints a summary on stderr.
  */
 import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
-import { DEFAULT_KEYWORDS, DEFAULT_TWITTER_API_URL } from '../../producer/sources/defaults.js'
 import type { OptionSpecs } from '../../config.js'
-import { DEFAULT_INPUT_TOPIC, DEFAULT_TOPIC_PARTITIONS } from '../../kafka/defaults.js'
+import { DEFAULT_PRODUCER_CONFIG as DEFAULTS } from '../../producer/config.js'
 import type { ProducerPart } from '../../producer/part.js'
 import { LOG_OPTIONS, createLogger } from '../../runtime/logger.js'
 import { runService } from '../../runtime/service.js'
@@ -17,7 +16,7 @@ export const PRODUCE_OPTIONS = {
   topic: {
     kind: 'string',
     env: 'TOPICSTREAM_INPUT_TOPIC',
-    default: DEFAULT_INPUT_TOPIC,
+    default: DEFAULTS.topic,
     description: 'Topic to write to (created when missing)',
   },
   source: {
@@ -30,7 +29,7 @@ export const PRODUCE_OPTIONS = {
   rate: {
     kind: 'number',
     env: 'TOPICSTREAM_PRODUCE_RATE',
-    default: 0,
+    default: DEFAULTS.rate,
     min: 0,
     description: 'Records per second, evenly spaced; 0 sends as fast as possible',
   },
@@ -42,20 +41,20 @@ export const PRODUCE_OPTIONS = {
   partitions: {
     kind: 'integer',
     env: 'TOPICSTREAM_PARTITIONS',
-    default: DEFAULT_TOPIC_PARTITIONS,
+    default: DEFAULTS.partitions,
     min: 1,
     description: 'Partitions of the topic if it has to be created',
   },
   keywords: {
     kind: 'list',
     env: 'TOPICSTREAM_TWITTER_KEYWORDS',
-    default: DEFAULT_KEYWORDS,
+    default: DEFAULTS.keywords,
     description: 'twitter: filtered-stream keywords, one rule each (rules are synchronised on start)',
   },
   twitterApiUrl: {
     kind: 'string',
     env: 'TOPICSTREAM_TWITTER_API_URL',
-    default: DEFAULT_TWITTER_API_URL,
+    default: DEFAULTS.twitterApiUrl,
     description: 'twitter: base URL of the X API v2',
   },
   twitterBearerToken: {
