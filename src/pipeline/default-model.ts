@@ -1,14 +1,14 @@
 /**
- * The model `topicstream up` serves: the file at the given path when it exists, otherwise one
+ * The model file `topicstream up` serves: the file at the given path when it exists, otherwise one
  * trained from 20 Newsgroups (all categories, the engine's defaults), scored on the held-out
- * split and saved there, so the next start is instant.
+ * split and saved there, so the next start is instant. The registry loads it from there.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { cacheHome } from '../cache-dir.js'
 import { loadDataset } from '../datasets/spec.js'
-import { evaluateModel, loadModel, saveModel, trainClassifier } from '../engine/index.js'
-import type { Progress, TextClassifier } from '../engine/index.js'
+import { evaluateModel, saveModel, trainClassifier } from '../engine/index.js'
+import type { Progress } from '../engine/index.js'
 
 export function defaultModelPath(env: NodeJS.ProcessEnv): string {
   return join(cacheHome(env), 'topicstream', 'models', '20news.tsmodel')
@@ -25,7 +25,6 @@ export interface EnsureModelOptions {
 }
 
 export interface EnsuredModel {
-  readonly model: TextClassifier
   readonly path: string
   readonly trained: boolean
   /** Accuracy on the held-out split, when the model was just trained. */
@@ -33,13 +32,10 @@ export interface EnsuredModel {
   readonly seconds: number
 }
 
-export async function ensureModel(options: EnsureModelOptions): Promise<EnsuredModel> {
+export async function ensureModelFile(options: EnsureModelOptions): Promise<EnsuredModel> {
   const started = performance.now()
   const step = options.onStep ?? (() => {})
-  if (existsSync(options.path)) {
-    const model = await loadModel(options.path)
-    return { model, path: options.path, trained: false, seconds: (performance.now() - started) / 1000 }
-  }
+  if (existsSync(options.path)) return { path: options.path, trained: false, seconds: 0 }
 
   const spec = options.dataset ?? '20news'
   step(`no model at ${options.path}: training one from ${spec === '20news' ? '20 Newsgroups' : spec}`)
@@ -65,7 +61,6 @@ export async function ensureModel(options: EnsureModelOptions): Promise<EnsuredM
   await saveModel(model, options.path, { testAccuracy })
   step(`saved the model to ${options.path}`)
   return {
-    model,
     path: options.path,
     trained: true,
     ...(testAccuracy === undefined ? {} : { testAccuracy }),

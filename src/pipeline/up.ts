@@ -19,7 +19,7 @@ import { type ProducerPart, producerPart } from '../producer/part.js'
 import type { Logger } from '../runtime/logger.js'
 import { type Part, inParallel, part } from '../runtime/part.js'
 import type { ServicePlan } from '../runtime/service.js'
-import { ensureModel } from './default-model.js'
+import { ensureModelFile } from './default-model.js'
 import { registryClassifier } from './registry-classifier.js'
 
 /** How long in-flight requests may finish when the pipeline stops. */
@@ -78,8 +78,7 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
 
   const registry = new ModelRegistry([{ name: config.model.name, path: config.model.path }])
   const modelPart = part('the model', async () => {
-    logger.info(`loading the model ${config.model.path}`)
-    const ensured = await ensureModel({
+    const ensured = await ensureModelFile({
       path: config.model.path,
       env: config.env,
       onStep: (message) => logger.info(message),
@@ -87,6 +86,7 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
       ...(config.model.dataset ? { dataset: config.model.dataset } : {}),
     })
     if (ensured.trained) logger.info(`model trained in ${ensured.seconds.toFixed(1)} s`)
+    logger.info(`loading the model ${config.model.path}`)
     await registry.loadAll()
   })
 
