@@ -81,46 +81,44 @@ export function parseCommandLine<Specs extends OptionSpecs>(
   env: NodeJS.ProcessEnv = process.env,
   shape: CommandLineShape = {},
 ): ParsedCommand<Specs> {
-  const parseSpec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
-    help: { type: 'boolean', short: 'h' },
-  }
+  const byFlag = new Map<string, { key: string; spec: OptionSpec; negated: boolean }>()
   for (const [key, spec] of Object.entries(specs)) {
-    parseSpec[flagName(key)] = {
-      type: spec.kind === 'boolean' ? 'boolean' : 'string',
-      ...(spec.repeatable ? { multiple: true } : {}),
-      ...(spec.short ? { short: spec.short } : {}),
-    }
-    if (spec.kind === 'boolean') parseSpec[`no-${flagName(key)}`] = { type: 'boolean' }
+    byFlag.set(flagName(key), { key, spec, negated: false })
+    if (spec.short) byFlag.set(spec.short, { key, spec, negated: false })
+    if (spec.kind === 'boolean') byFlag.set(`no-${flagName(key)}`, { key, spec, negated: true })
   }
-
-  let parsed: ReturnType<typeof parseArgs>
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: parseSpec,
-      strict: true,
-      allowPositionals: true,
-      tokens: true,
-    })
-  } catch (error) {
-    throw unknownOptionError(error, Object.keys(parseSpec))
-  }
-  const values = parsed.values as Record<string, string | boolean | string[] | undefined>
-  // With --help the command prints its usage, which is the answer to a wrong argument too.
-  if (values.help !== true) refuseStrayPositionals(parsed, shape.positionals ?? [])
+  // Lenient on purpose: parseArgs never refuses anything, and the checks below say what is wrong in
+  // topicstream's own words, one line each.
+  const parseSpec: Record<string, { type: 'string' }> = {}
+  for (const [flag, { spec }] of byFlag) if (spec.kind !== 'boolean') parseSpec[flag] = { type: 'string' }
+  const { tokens = [] } = parseArgs({
+    args: [...argv],
+    options: parseSpec,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
+  // --help anywhere before `--` shows the help, whatever else the line holds (even `--model --help`).
+  const end = argv.indexOf('--')
+  const help = (end === -1 ? argv : argv.slice(0, end)).some((word) => word === '--help' || word === '-h')
+  const given = help ? new Map<string, RawValue>() : readTokens(tokens, byFlag, shape.positionals ?? [])
 
   const options: Record<string, unknown> = {}
   for (const [key, spec] of Object.entries(specs)) {
     const flag = flagName(key)
-    let raw: string | boolean | string[] | undefined = values[flag]
-    if (spec.kind === 'boolean' && values[`no-${flag}`] === true) raw = false
+    let value: RawValue | undefined = given.get(key)
     let origin = `--${flag}`
-    if (raw === undefined && spec.env !== undefined && env[spec.env] !== undefined && env[spec.env] !== '') {
-      raw = env[spec.env]
+    if (
+      value === undefined &&
+      spec.env !== undefined &&
+      env[spec.env] !== undefined &&
+      env[spec.env] !== ''
+    ) {
+      value = env[spec.env]
       origin = spec.env
     }
-    if (raw === undefined) {
-      if (spec.required && values.help !== true) {
+    if (value === undefined || help) {
+      if (spec.required && !help) {
         throw new TopicstreamError(
           'ERR_CONFIG_INVALID',
           `--${flag} is required${spec.env ? ` (or ${spec.env})` : ''}`,
@@ -129,34 +127,81 @@ export function parseCommandLine<Specs extends OptionSpecs>(
       options[key] = spec.default ?? (spec.kind === 'boolean' ? false : undefined)
       continue
     }
-    options[key] = convert(spec, raw, origin)
+    options[key] = convert(spec, value, origin)
   }
   return Object.freeze({
     options: Object.freeze(options) as Options<Specs>,
-    positionals: Object.freeze([...parsed.positionals]),
-    help: values.help === true,
+    positionals: Object.freeze(tokens.flatMap((token) => (token.kind === 'positional' ? [token.value] : []))),
+    help,
   })
 }
 
-function refuseStrayPositionals(parsed: ReturnType<typeof parseArgs>, accepted: readonly string[]): void {
-  const tokens = parsed.tokens ?? []
-  let positionals = 0
+type RawValue = string | boolean | string[]
+type ArgToken = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number]
+
+/** The flags' values by option key; throws on an unknown flag, a missing value or a stray word. */
+function readTokens(
+  tokens: readonly ArgToken[],
+  byFlag: ReadonlyMap<string, { key: string; spec: OptionSpec; negated: boolean }>,
+  positionals: readonly string[],
+): Map<string, RawValue> {
+  const given = new Map<string, RawValue>()
+  let positionalCount = 0
   for (const [index, token] of tokens.entries()) {
-    if (token.kind !== 'positional' || positionals++ < accepted.length) continue
-    // `--proba 5`: the word was meant as the value of a switch, which takes none.
-    const previous = tokens[index - 1]
-    const why =
-      previous?.kind === 'option' && previous.value === undefined
-        ? `${previous.rawName} is a switch and takes no value`
-        : accepted.length === 0
-          ? 'this command takes options only'
-          : `this command takes ${accepted.map((name) => `<${name}>`).join(' ')} and options only`
-    throw new TopicstreamError(
-      'ERR_CONFIG_INVALID',
-      `Unexpected argument "${token.value}": ${why} (see --help)`,
-      { details: { argument: token.value } },
-    )
+    if (token.kind === 'option-terminator') continue
+    if (token.kind === 'positional') {
+      if (positionalCount++ >= positionals.length)
+        throw strayArgument(token.value, tokens[index - 1], positionals)
+      continue
+    }
+    const known = byFlag.get(token.name)
+    if (known === undefined) throw unknownOption(token.rawName, [...byFlag.keys(), 'help'])
+    const { key, spec, negated } = known
+    if (spec.kind === 'boolean') {
+      if (token.value !== undefined) {
+        throw new TopicstreamError(
+          'ERR_CONFIG_INVALID',
+          `${token.rawName} is a switch and takes no value (see --help)`,
+          {
+            details: { option: token.rawName },
+          },
+        )
+      }
+      given.set(key, !negated)
+      continue
+    }
+    const value = token.value
+    // `--model --port 1`: the next word is another option, not this one's value; `--alpha -1` is.
+    if (value === undefined || (!token.inlineValue && value.startsWith('-') && !isNumber(value))) {
+      throw new TopicstreamError('ERR_CONFIG_INVALID', `${token.rawName} needs a value (see --help)`, {
+        details: { option: token.rawName },
+      })
+    }
+    const previous = given.get(key)
+    given.set(key, spec.repeatable ? [...(Array.isArray(previous) ? previous : []), value] : value)
   }
+  return given
+}
+
+function isNumber(text: string): boolean {
+  return text.trim() !== '' && Number.isFinite(Number(text))
+}
+
+function strayArgument(
+  value: string,
+  previous: ArgToken | undefined,
+  accepted: readonly string[],
+): TopicstreamError {
+  // `--proba 5`: the word was meant as the value of a switch, which takes none.
+  const why =
+    previous?.kind === 'option' && previous.value === undefined
+      ? `${previous.rawName} is a switch and takes no value`
+      : accepted.length === 0
+        ? 'this command takes options only'
+        : `this command takes ${accepted.map((name) => `<${name}>`).join(' ')} and options only`
+  return new TopicstreamError('ERR_CONFIG_INVALID', `Unexpected argument "${value}": ${why} (see --help)`, {
+    details: { argument: value },
+  })
 }
 
 function convert(spec: OptionSpec, raw: string | boolean | string[], origin: string): unknown {
@@ -197,15 +242,12 @@ function convert(spec: OptionSpec, raw: string | boolean | string[], origin: str
   }
 }
 
-function unknownOptionError(error: unknown, known: readonly string[]): TopicstreamError {
-  const message = error instanceof Error ? error.message : String(error)
-  const match = /option '(-{1,2}[^' ]+)/.exec(message)
-  const given = match?.[1]?.replace(/^-+/, '')
-  const hint = given ? closest(given, known) : undefined
+function unknownOption(given: string, known: readonly string[]): TopicstreamError {
+  const hint = closest(given.replace(/^-+/, ''), known)
   return new TopicstreamError(
     'ERR_CONFIG_UNKNOWN_OPTION',
-    hint ? `${message.split('.')[0]}. Did you mean --${hint}?` : message,
-    { cause: error },
+    `Unknown option ${given}${hint ? `. Did you mean --${hint}?` : ' (see --help)'}`,
+    { details: { option: given } },
   )
 }
 

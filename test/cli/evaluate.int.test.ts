@@ -83,6 +83,29 @@ describe('topicstream evaluate', () => {
     expect(report.confusion[3]?.reduce((a, b) => a + b, 0)).toBe(1)
   })
 
+  it('warns about labels the model does not know, and exits 1 when it knows none of them', async () => {
+    const partly = join(workspace.dir, 'partly.jsonl')
+    await writeFile(partly, '{"text":"pizza","label":"food"}\n{"text":"opera","label":"arts"}\n')
+    const some = await runCli([
+      'evaluate',
+      '--model',
+      workspace.model,
+      '--dataset',
+      `jsonl:${partly}`,
+      '--json',
+    ])
+    expect(some.code).toBe(0)
+    expect(some.stderr).toContain("1 of the dataset's 2 labels are not classes of the model: arts")
+
+    const disjoint = join(workspace.dir, 'disjoint.jsonl')
+    await writeFile(disjoint, '{"text":"opera","label":"arts"}\n{"text":"rain","label":"weather"}\n')
+    const none = await runCli(['evaluate', '--model', workspace.model, '--dataset', `jsonl:${disjoint}`])
+    expect(none.code).toBe(1)
+    expect(none.stdout).toBe('')
+    expect(none.stderr).toContain('labels are not classes of the model: arts, weather')
+    expect(none.stderr).toContain("none of the dataset's labels is a class of the model (food, sport, tech)")
+  })
+
   it('prints a readable report', async () => {
     const result = await runCli([
       'evaluate',

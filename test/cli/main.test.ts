@@ -110,6 +110,56 @@ describe('topicstream main', () => {
     expect(unknown.stderr()).toMatch(/expected one of start, stop, status, got "restart"/)
   })
 
+  // Each answer is one line in topicstream's words, with exit 2; none repeats Node's parser.
+  it.each([
+    [
+      ['train', '--bogus'],
+      'topicstream train: Unknown option --bogus (see --help) [ERR_CONFIG_UNKNOWN_OPTION]\n',
+    ],
+    [
+      ['train', '--datset', 'x'],
+      'topicstream train: Unknown option --datset. Did you mean --dataset? [ERR_CONFIG_UNKNOWN_OPTION]\n',
+    ],
+    [
+      ['classify', '--model'],
+      'topicstream classify: --model needs a value (see --help) [ERR_CONFIG_INVALID]\n',
+    ],
+    [
+      ['classify', '--model', '--proba'],
+      'topicstream classify: --model needs a value (see --help) [ERR_CONFIG_INVALID]\n',
+    ],
+    [
+      ['classify', '--model', 'm', '--proba=yes'],
+      'topicstream classify: --proba is a switch and takes no value (see --help) [ERR_CONFIG_INVALID]\n',
+    ],
+    [
+      ['train', '--dataset', 'jsonl:x', '--alpha', '-1'],
+      'topicstream train: --alpha: must be at least 0 [ERR_CONFIG_INVALID]\n',
+    ],
+    [
+      ['serve', '--model', 'a=b', '--port', '-5'],
+      'topicstream serve: --port: must be at least 0 [ERR_CONFIG_INVALID]\n',
+    ],
+  ])('%j is refused in one line with exit 2', async (argv, stderr) => {
+    const run = capture()
+    expect(await main(argv, run.io)).toBe(2)
+    expect(run.stderr()).toBe(stderr)
+    expect(run.stdout()).toBe('')
+  })
+
+  it('shows the help for --help anywhere, whatever else the line holds', async () => {
+    for (const argv of [
+      ['train', '--help', '--bogus'],
+      ['train', '--bogus', '-h'],
+      ['classify', '--model', '--help'],
+    ]) {
+      const run = capture()
+      expect(await main(argv, run.io)).toBe(0)
+      expect(run.stdout()).toMatch(new RegExp(`^Usage: topicstream ${argv[0]} `))
+      expect(run.stderr()).toBe('')
+    }
+  })
+
   it('exits 1 with the error code when a command fails', async () => {
     const run = capture()
     expect(await main(['inspect', '--model', 'missing.tsmodel'], run.io)).toBe(1)

@@ -27,7 +27,23 @@ dataset's test split (20 Newsgroups, or --test-size), or on every document when 
     const model = await loadModel(options.model)
     const dataset = await loadDatasetOption(options, io.env, progress)
     const split = dataset.test === undefined ? 'all' : 'test'
-    const evaluation = evaluateModel(model, dataset.test ?? dataset.train, progress)
+    const documents = dataset.test ?? dataset.train
+    const present = new Set(Array.from(documents.targets, (target) => documents.classes[target]))
+    const known = new Set(model.classes)
+    const unknown = [...present].filter((label) => label !== undefined && !known.has(label))
+    if (unknown.length > 0) {
+      io.stderr.write(
+        `evaluate: warning: ${unknown.length} of the dataset's ${present.size} labels are not classes of the model: ${unknown.join(', ')}\n`,
+      )
+    }
+    // Every prediction would be wrong by construction: a score would only mislead.
+    if (unknown.length === present.size) {
+      io.stderr.write(
+        `evaluate: none of the dataset's labels is a class of the model (${model.classes.join(', ')}); nothing to score\n`,
+      )
+      return 1
+    }
+    const evaluation = evaluateModel(model, documents, progress)
     if (options.json) {
       io.stdout.write(
         `${JSON.stringify({ model: options.model, dataset: dataset.source, split, ...evaluation })}\n`,
