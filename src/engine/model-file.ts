@@ -234,7 +234,7 @@ export function decodeModel(file: Uint8Array, path = 'model'): ModelState {
     records: section<Int32Array>('termTable'),
   })
   if (typeof index === 'string') throw invalid(index)
-  return {
+  const state = {
     metadata,
     index,
     idf: section<Float64Array>('idf', size),
@@ -243,6 +243,13 @@ export function decodeModel(file: Uint8Array, path = 'model'): ModelState {
     weights: section<Float64Array>('weights', size * classes),
     classLogPrior: section<Float64Array>('classLogPrior', classes),
   }
+  // A file can carry a valid checksum over broken numbers (written by a faulty tool): such a model
+  // would answer every text with NaN. Training (alpha > 0) only ever writes finite numbers.
+  for (const name of ['idf', 'classCount', 'featureCount', 'weights', 'classLogPrior'] as const) {
+    const at = state[name].findIndex((value) => !Number.isFinite(value))
+    if (at !== -1) throw invalid(`section "${name}" holds ${state[name][at]} at index ${at}`)
+  }
+  return state
 }
 
 function checkMetadata(raw: ModelMetadata, invalid: (why: string) => TopicstreamError): ModelMetadata {

@@ -143,4 +143,146 @@ describe('model files', () => {
     forged.writeUInt32LE(crc32(forged.subarray(0, forged.length - 8)) >>> 0, forged.length - 8)
     await expectLoadError(forged, 'ERR_MODEL_FILE_INVALID', /termOffsets/)
   })
+
+  // A checksum says the bytes arrived as written, not that the numbers make a model.
+  it.each([
+    ['weights', Number.NaN],
+    ['weights', Infinity],
+    ['weights', -Infinity],
+    ['classLogPrior', Number.NaN],
+    ['idf', Infinity],
+    ['idf', -Infinity],
+    ['featureCount', Number.NaN],
+    ['classCount', Infinity],
+  ])('refuses a checksummed file whose section %s holds %s', async (name, value) => {
+    const header = JSON.parse(bytes.subarray(16, 16 + bytes.readUInt32LE(12)).toString()) as {
+      sections: Record<string, { offset: number; length: number }>
+    }
+    const dataStart = Math.ceil((16 + bytes.readUInt32LE(12)) / 8) * 8
+    const section = header.sections[name]!
+    const forged = Buffer.from(bytes)
+    forged.writeDoubleLE(value, dataStart + section.offset + 8)
+    forged.writeUInt32LE(crc32(forged.subarray(0, forged.length - 8)) >>> 0, forged.length - 8)
+    await expectLoadError(
+      forged,
+      'ERR_MODEL_FILE_INVALID',
+      new RegExp(`section "${name}" holds ${value} at index 1`),
+    )
+  })
+
+  it('keeps the counts, so a loaded model can be updated like the original', async () => {
+    const loaded = await loadModel(path)
+    const texts = ['goal goal', 'phone camera']
+    const labels = ['sports', 'tech']
+    const original = trainClassifier(labeled(classifierFixture.train), { ngramRange: [1, 2] }, SOURCE)
+    original.partialFit(texts, labels)
+    loaded.partialFit(texts, labels)
+    expect(loaded.predictProba('goal phone')).toEqual(original.predictProba('goal phone'))
+  })
+
+  it('writes atomically: no temporary file is left behind', async () => {
+    expect(await readdir(join(dir, 'nested'))).toEqual(['news.tsmodel'])
+    await saveModel(model, path)
+    expect(await readdir(join(dir, 'nested'))).toEqual(['news.tsmodel'])
+  })
+
+  it('starts with the signature and the format version', () => {
+    expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x54, 0x53, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a]))
+    expect(bytes.readUInt32LE(8)).toBe(MODEL_FORMAT_VERSION)
+  })
+
+  it('refuses a missing file with ERR_MODEL_NOT_FOUND', async () => {
+    const error = await loadModel(join(dir, 'absent.tsmodel')).catch((e: unknown) => e)
+    expect((error as TopicstreamError).code).toBe('ERR_MODEL_NOT_FOUND')
+  })
+
+  it('refuses truncated files', async () => {
+    for (const length of [0, 5, 12, 100, bytes.length >> 1, bytes.length - 1]) {
+      await expectLoadError(bytes.subarray(0, length), 'ERR_MODEL_FILE_INVALID', /truncated|signature/)
+    }
+  })
+
+  it('refuses a file with one flipped byte anywhere in the body', async () => {
+    for (const at of [20, bytes.length >> 1, bytes.length - 20]) {
+      const corrupt = Buffer.from(bytes)
+      corrupt[at] = corrupt[at]! ^ 0x01
+      await expectLoadError(corrupt, 'ERR_MODEL_FILE_INVALID', /checksum/)
+    }
+  })
+
+  it('refuses foreign files', async () => {
+    await expectLoadError('{"classes": ["a"]}\n', 'ERR_MODEL_FILE_INVALID', /signature/)
+    await expectLoadError(Buffer.alloc(4096, 7), 'ERR_MODEL_FILE_INVALID', /signature/)
+  })
+
+  it('refuses a directory', async () => {
+    const error = await loadModel(dir).catch((e: unknown) => e)
+    expect((error as TopicstreamError).code).toBe('ERR_MODEL_FILE_INVALID')
+  })
+
+  it('refuses a newer format with ERR_MODEL_FILE_VERSION', async () => {
+    const newer = Buffer.from(bytes)
+    newer.writeUInt32LE(MODEL_FORMAT_VERSION + 1, 8)
+    await expectLoadError(newer, 'ERR_MODEL_FILE_VERSION', /format 2/)
+  })
+
+  it('refuses a checksummed file whose lookup table does not match its terms', async () => {
+    // A consistent checksum does not make a file trustworthy: a damaged table must not be able to
+    // cause out-of-range reads or endless probing.
+    const header = JSON.parse(bytes.subarray(16, 16 + bytes.readUInt32LE(12)).toString()) as {
+      sections: Record<string, { offset: number; length: number }>
+    }
+    const dataStart = Math.ceil((16 + bytes.readUInt32LE(12)) / 8) * 8
+    const table = header.sections.termTable!
+    const forged = Buffer.from(bytes)
+    for (let at = dataStart + table.offset; at < dataStart + table.offset + table.length; at += 16) {
+      if (forged.readInt32LE(at + 4) !== -1) {
+        forged.writeInt32LE(forged.readInt32LE(at + 12) + 1, at + 12)
+        break
+      }
+    }
+    forged.writeUInt32LE(crc32(forged.subarray(0, forged.length - 8)) >>> 0, forged.length - 8)
+    await expectLoadError(forged, 'ERR_MODEL_FILE_INVALID', /term table/)
+  })
+
+  it('refuses a checksummed file whose header lies about the vocabulary size', async () => {
+    const headerLength = bytes.readUInt32LE(12)
+    const text = bytes.subarray(16, 16 + headerLength).toString()
+    const size = model.terms.length
+    const lying = text.replace(
+      `"vocabularySize":${size}`,
+      `"vocabularySize":${size + 1}`.padEnd(String(size).length + 17),
+    )
+    expect(lying).not.toBe(text)
+    const forged = Buffer.from(bytes)
+    forged.write(lying.slice(0, headerLength), 16)
+    forged.writeUInt32LE(crc32(forged.subarray(0, forged.length - 8)) >>> 0, forged.length - 8)
+    await expectLoadError(forged, 'ERR_MODEL_FILE_INVALID', /termOffsets/)
+  })
+
+  // A checksum says the bytes arrived as written, not that the numbers make a model.
+  it.each([
+    ['weights', Number.NaN],
+    ['weights', Infinity],
+    ['weights', -Infinity],
+    ['classLogPrior', Number.NaN],
+    ['idf', Infinity],
+    ['idf', -Infinity],
+    ['featureCount', Number.NaN],
+    ['classCount', Infinity],
+  ])('refuses a checksummed file whose section %s holds %s', async (name, value) => {
+    const header = JSON.parse(bytes.subarray(16, 16 + bytes.readUInt32LE(12)).toString()) as {
+      sections: Record<string, { offset: number; length: number }>
+    }
+    const dataStart = Math.ceil((16 + bytes.readUInt32LE(12)) / 8) * 8
+    const section = header.sections[name]!
+    const forged = Buffer.from(bytes)
+    forged.writeDoubleLE(value, dataStart + section.offset + 8)
+    forged.writeUInt32LE(crc32(forged.subarray(0, forged.length - 8)) >>> 0, forged.length - 8)
+    await expectLoadError(
+      forged,
+      'ERR_MODEL_FILE_INVALID',
+      new RegExp(`section "${name}" holds ${value} at index 1`),
+    )
+  })
 })
