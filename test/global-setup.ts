@@ -6,7 +6,7 @@
 import 'vitest'
 import type { TestProject } from 'vitest/node'
 import { buildOnce } from './setup/build.js'
-import { provideKafka } from './setup/kafka.js'
+import { startTestKafka } from './setup/kafka.js'
 import { setupPython } from './setup/python.js'
 
 declare module 'vitest' {
@@ -18,12 +18,42 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const teardowns: Array<() => Promise<void>> = []
+interface SharedSetup {
+  readonly python: string
+  readonly kafkaBrokers: string
+  teardown(): Promise<void>
+}
+
+interface SharedState {
+  users: number
+  setup: Promise<SharedSetup>
+}
+
+/**
+ * Every integration project (`integration`, `integration-platformatic`) runs this setup, and all of
+ * them share one build, one venv and one broker: the first project starts them, the last one to
+ * finish stops them. Kept on globalThis, as each project may load this module on its own.
+ */
+const SHARED = Symbol.for('topicstream.test.global-setup')
+
+async function prepare(): Promise<SharedSetup> {
   await buildOnce()
-  project.provide('python', await setupPython())
-  teardowns.push(await provideKafka(project))
+  const python = await setupPython()
+  const kafka = await startTestKafka()
+  return { python, kafkaBrokers: kafka.brokers, teardown: kafka.teardown }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const holder = globalThis as { [SHARED]?: SharedState }
+  const state = (holder[SHARED] ??= { users: 0, setup: prepare() })
+  state.users++
+  const shared = await state.setup
+  project.provide('python', shared.python)
+  project.provide('kafkaBrokers', shared.kafkaBrokers)
   return async () => {
-    for (const teardown of teardowns.reverse()) await teardown()
+    state.users--
+    if (state.users > 0) return
+    delete holder[SHARED]
+    await shared.teardown()
   }
 }

@@ -140,7 +140,7 @@ const lineOf = (prefix: string): string => (prefix === '[' ? `[${RECORD}]` : `${
 
 function bridgeReading(line: string): Reading {
   const decoded = decodeRecord(
-    { key: null, value: Buffer.from(line), headers: {}, offset: '0', timestamp: '0' },
+    { key: null, value: Buffer.from(line), headers: [], offset: '0', timestamp: '0' },
     { topic: 'in', partition: 0 },
     1024,
   )

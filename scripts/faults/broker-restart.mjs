@@ -34,7 +34,9 @@ await runFault(fault, async (run) => {
       'distinct ids': outcome.counts.size,
       missing: describeMissing(outcome),
       'duplicated ids (allowed)': describeDuplicated(outcome),
-      'consumer crash/restart events logged': grepLog(bridge.logFile, 'Kafka consumer crashed').length,
+      'consumer crash/restart events logged':
+        grepLog(bridge.logFile, 'Kafka consumer crashed').length +
+        grepLog(bridge.logFile, 'Kafka consumer restarting').length,
     },
   }
 })

@@ -17,8 +17,11 @@ import { parse } from 'csv-parse/sync'
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** The compiled code under test: `dist/`, or another build of it (TOPICSTREAM_DIST). */
 const DIST = resolve(process.env.TOPICSTREAM_DIST ?? join(ROOT, 'dist'))
-const { createKafkaClient } = await import(pathToFileURL(join(DIST, 'bridge', 'kafka-client.js')).href)
-const { startLocalBroker } = await import(pathToFileURL(join(DIST, 'bridge', 'broker', 'index.js')).href)
+const { createKafkaClient: createClient } = await import(pathToFileURL(join(DIST, 'kafka', 'client.js')).href)
+const { startLocalBroker } = await import(pathToFileURL(join(DIST, 'kafka', 'broker', 'index.js')).href)
+/** The scripts' own clients use the library the bridges use (TOPICSTREAM_KAFKA_CLIENT, as the CLI reads it). */
+const createKafkaClient = (options) =>
+  createClient({ ...options, library: process.env.TOPICSTREAM_KAFKA_CLIENT || 'kafkajs' })
 const MAIN = pathToFileURL(join(DIST, 'cli', 'main.js')).href
 /** Runs `topicstream <args>` from DIST, as bin/topicstream.js does from dist/. */
 const cli = (args) => [

@@ -191,6 +191,7 @@ export const statusSchema = {
   properties: {
     status: { type: 'string' },
     checks: { type: 'object', additionalProperties: { type: 'boolean' } },
+    reasons: { type: 'object', additionalProperties: { type: 'string' } },
   },
 } as const
 

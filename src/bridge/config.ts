@@ -4,7 +4,7 @@
  */
 import { TopicstreamError } from '../errors.js'
 import { DEFAULT_BROKERS, DEFAULT_INPUT_TOPIC, DEFAULT_TOPIC_PARTITIONS } from '../kafka/defaults.js'
-import type { KafkaLogLevel } from '../kafka/types.js'
+import type { KafkaLibrary, KafkaLogLevel } from '../kafka/types.js'
 import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'
 
 export interface BridgeConfig {
@@ -35,6 +35,19 @@ export interface BridgeConfig {
   readonly transactionalIdPrefix: string
   /** Library log level forwarded to the logger. */
   readonly kafkaLogLevel: KafkaLogLevel
+  /** The Kafka client library (`kafkajs` or `platformatic`). */
+  readonly kafkaClient: KafkaLibrary
+  /**
+   * A batch Kafka does not accept is retried with back-off (1 s, doubling, at most 10 s) while the
+   * failure is retriable, up to this many attempts and this long; after that, or at once for a
+   * failure retrying cannot fix, its partition stalls: it is paused and reported.
+   */
+  readonly maxDeliveryAttempts: number
+  readonly deliveryRetryBudgetMs: number
+  /** How often a stalled partition is tried again; the stall clears on the first success. */
+  readonly stallRetryMs: number
+  /** How often consumer lag is read from the group's committed offsets and the high watermarks. */
+  readonly lagIntervalMs: number
 }
 
 export const DEFAULT_BRIDGE_CONFIG: BridgeConfig = Object.freeze({
@@ -53,6 +66,11 @@ export const DEFAULT_BRIDGE_CONFIG: BridgeConfig = Object.freeze({
   clientId: undefined,
   transactionalIdPrefix: 'topicstream',
   kafkaLogLevel: 'warn',
+  kafkaClient: 'kafkajs',
+  maxDeliveryAttempts: 5,
+  deliveryRetryBudgetMs: 60_000,
+  stallRetryMs: 30_000,
+  lagIntervalMs: 5000,
 })
 
 export function resolveBridgeConfig(config: Partial<BridgeConfig> = {}): BridgeConfig {

@@ -15,6 +15,7 @@ import type {
   KafkaAdmin,
   KafkaClient,
   KafkaProducer,
+  KafkaSender,
   KafkaTransactionalProducer,
   OutgoingRecord,
 } from '../kafka/client.js'
@@ -26,6 +27,46 @@ export interface ProcessedBatch {
   readonly lastOffset: string
   readonly results: readonly OutgoingRecord[]
   readonly deadLetters: readonly OutgoingRecord[]
+  /** One dead letter per request, so that a refusal names the dead letter refused. */
+  readonly deadLettersOnePerRequest?: boolean
+}
+
+/**
+ * How far a delivery got: the number of results and of dead letters acknowledged (the first ones of
+ * each list, as they are sent in order), and why the dead letters failed, if they did. In
+ * exactly-once mode acknowledged records of an aborted transaction are never visible.
+ */
+export interface DeliveryProgress {
+  results: number
+  deadLetters: number
+  deadLetterFailure?: TopicstreamError
+}
+
+export function newDeliveryProgress(): DeliveryProgress {
+  return { results: 0, deadLetters: 0 }
+}
+
+/** Sends results and dead letters side by side; waits for both, so `progress` is final when it throws. */
+async function sendBoth(
+  sender: KafkaSender,
+  topics: DeliveryTopics,
+  batch: ProcessedBatch,
+  progress: DeliveryProgress,
+): Promise<void> {
+  const [results, deadLetters] = await Promise.allSettled([
+    sender.send(topics.outputTopic, batch.results, {
+      onAcknowledged: (count) => (progress.results = count),
+    }),
+    sender.send(topics.dlqTopic, batch.deadLetters, {
+      onAcknowledged: (count) => (progress.deadLetters = count),
+      ...(batch.deadLettersOnePerRequest ? { maxRecordsPerRequest: 1 } : {}),
+    }),
+  ])
+  if (deadLetters.status === 'rejected') {
+    progress.deadLetterFailure = toTopicstreamError(deadLetters.reason, 'ERR_KAFKA_PRODUCE_FAILED')
+  }
+  if (results.status === 'rejected') throw results.reason
+  if (progress.deadLetterFailure) throw progress.deadLetterFailure
 }
 
 export interface DeliveryTopics {
@@ -41,8 +82,11 @@ export interface Delivery {
    * takes over a partition by fencing its previous owner first), or undefined to process all.
    */
   prepare(topic: string, partition: number): Promise<bigint | undefined>
-  /** Resolves once results, dead letters and (exactly-once) offsets are durable; throws otherwise. */
-  deliver(batch: ProcessedBatch): Promise<void>
+  /**
+   * Resolves once results, dead letters and (exactly-once) offsets are durable; throws otherwise,
+   * with `progress` telling how far it got.
+   */
+  deliver(batch: ProcessedBatch, progress?: DeliveryProgress): Promise<void>
   /** A failed delivery: drop whatever state the failure may have corrupted. */
   reset(topic: string, partition: number): Promise<void>
   close(): Promise<void>
@@ -53,12 +97,7 @@ export function atLeastOnceDelivery(kafka: KafkaClient, topics: DeliveryTopics):
   return {
     connect: () => producer.connect(),
     prepare: async () => undefined,
-    async deliver(batch) {
-      await Promise.all([
-        producer.send(topics.outputTopic, batch.results),
-        producer.send(topics.dlqTopic, batch.deadLetters),
-      ])
-    },
+    deliver: (batch, progress = newDeliveryProgress()) => sendBoth(producer, topics, batch, progress),
     reset: async () => {},
     close: () => producer.disconnect(),
   }
@@ -115,14 +154,11 @@ export function exactlyOnceDelivery(
       const offset = committed.find((entry) => entry.partition === partition)?.offset
       return offset === undefined || Number(offset) < 0 ? undefined : BigInt(offset)
     },
-    async deliver(batch) {
+    async deliver(batch, progress = newDeliveryProgress()) {
       const producer = await producerFor(batch.topic, batch.partition)
       const transaction = await producer.transaction()
       try {
-        await Promise.all([
-          transaction.send(topics.outputTopic, batch.results),
-          transaction.send(topics.dlqTopic, batch.deadLetters),
-        ])
+        await sendBoth(transaction, topics, batch, progress)
         await transaction.sendOffsets(topics.groupId, [
           {
             topic: batch.topic,

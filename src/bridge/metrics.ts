@@ -11,6 +11,7 @@ export interface BridgeMetrics {
   readonly produced: Counter<'topic'>
   readonly deadLettered: Counter<'code'>
   readonly lag: Gauge<'topic' | 'partition'>
+  readonly stalled: Gauge<'topic' | 'partition'>
   readonly batchSeconds: Histogram<'outcome'>
   readonly transactionsAborted: Counter
 }
@@ -55,7 +56,17 @@ export function createBridgeMetrics(registry: Registry): BridgeMetrics {
       () =>
         new Gauge({
           name: 'topicstream_bridge_consumer_lag',
-          help: 'Records behind the high watermark, per input partition this bridge owns',
+          help: 'Records between the committed offset and the high watermark, per input partition this bridge owns',
+          labelNames: ['topic', 'partition'] as const,
+          registers,
+        }),
+    ),
+    stalled: reuse(
+      'topicstream_bridge_partition_stalled',
+      () =>
+        new Gauge({
+          name: 'topicstream_bridge_partition_stalled',
+          help: 'Whether an owned input partition is stalled (1): Kafka does not accept its batch and retrying has not helped',
           labelNames: ['topic', 'partition'] as const,
           registers,
         }),

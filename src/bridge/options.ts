@@ -4,6 +4,8 @@
  * Defaults come from DEFAULT_BRIDGE_CONFIG.
  */
 import type { OptionSpecs, Options } from '../config.js'
+import { KAFKA_LIBRARIES } from '../kafka/types.js'
+import type { KafkaLibrary } from '../kafka/types.js'
 import { type BridgeConfig, DEFAULT_BRIDGE_CONFIG as DEFAULTS } from './config.js'
 
 export const BRIDGE_KAFKA_OPTIONS = {
@@ -12,6 +14,13 @@ export const BRIDGE_KAFKA_OPTIONS = {
     env: 'KAFKA_BROKERS',
     default: DEFAULTS.brokers,
     description: 'Kafka bootstrap brokers, host:port, comma-separated',
+  },
+  kafkaClient: {
+    kind: 'string',
+    env: 'TOPICSTREAM_KAFKA_CLIENT',
+    default: DEFAULTS.kafkaClient,
+    choices: KAFKA_LIBRARIES,
+    description: 'Kafka client library: kafkajs or platformatic (@platformatic/kafka)',
   },
   inputTopic: {
     kind: 'string',
@@ -77,5 +86,6 @@ export function bridgeConfig(options: Omit<BridgeKafkaOptions, 'brokers'>): Part
     exactlyOnce: options.exactlyOnce,
     maxTextBytes: options.maxTextBytes,
     partitions: options.partitions,
+    kafkaClient: options.kafkaClient as KafkaLibrary,
   }
 }

@@ -7,6 +7,7 @@ import { Kafka, Partitioners, logLevel as KafkaJsLevel } from 'kafkajs'
 import type {
   Admin,
   Batch,
+  ConfigResourceTypes,
   Consumer,
   EachBatchPayload,
   IHeaders,
@@ -17,7 +18,8 @@ import type {
 } from 'kafkajs'
 import { TopicstreamError, isTopicstreamError } from '../errors.js'
 import type { ErrorCode } from '../errors.js'
-import { translateKafkaError } from './errors.js'
+import { isRetriableLogEntry, translateKafkaError } from './errors.js'
+import { createPlatformaticClient } from './platformatic.js'
 import { createMissingTopics } from './topics.js'
 import type {
   ConsumerOptions,
@@ -33,6 +35,9 @@ import type {
   KafkaSender,
   KafkaTransactionalProducer,
   OutgoingRecord,
+  RecordHeader,
+  RecordHeaders,
+  SendOptions,
 } from './types.js'
 
 export type * from './types.js'
@@ -44,11 +49,18 @@ export { translateKafkaError } from './errors.js'
  */
 const RETRY_FOREVER = { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 }
 
+/**
+ * kafkajs's `ConfigResourceTypes.TOPIC` (Kafka's resource type 2): the enum is not among the named
+ * exports Node finds in kafkajs's CommonJS module, so only its type is imported.
+ */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes
+
 /** Nothing connects here: clients connect when their `connect()` is called. */
 export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   if (options.brokers.length === 0) {
     throw new TopicstreamError('ERR_CONFIG_INVALID', 'At least one Kafka broker (host:port) is required')
   }
+  if (options.library === 'platformatic') return createPlatformaticClient(options)
   const kafka = new Kafka({
     brokers: [...options.brokers],
     clientId: options.clientId ?? 'topicstream',
@@ -134,7 +146,7 @@ function toMessages(records: readonly OutgoingRecord[]): Array<{
   return records.map((record) => ({
     key: record.key ?? null,
     value: record.value,
-    ...(record.headers ? { headers: { ...record.headers } } : {}),
+    ...(record.headers ? { headers: toKafkaJsHeaders(record.headers) } : {}),
     ...(record.partition === undefined ? {} : { partition: record.partition }),
     ...(record.timestamp === undefined ? {} : { timestamp: record.timestamp }),
   }))
@@ -148,10 +160,48 @@ function toMessages(records: readonly OutgoingRecord[]): Array<{
 const MAX_SEND_BYTES = 512 * 1024
 const RECORD_OVERHEAD_BYTES = 70
 
-function recordBytes(record: OutgoingRecord): number {
+/** About how many bytes `record` takes in a record batch (a little more, never less). */
+export function recordBytes(record: OutgoingRecord): number {
   let bytes = RECORD_OVERHEAD_BYTES + sizeOf(record.key) + sizeOf(record.value)
-  for (const [name, value] of Object.entries(record.headers ?? {})) bytes += name.length + sizeOf(value)
+  for (const [name, value] of record.headers ?? []) bytes += 10 + Buffer.byteLength(name) + sizeOf(value)
   return bytes
+}
+
+/**
+ * Headers list → what kafkajs's producer takes: an object whose array values become repeated
+ * headers. The object has no prototype and its entries are defined, not assigned, so that names
+ * such as `__proto__` or `constructor` are written like any other.
+ */
+function toKafkaJsHeaders(headers: RecordHeaders): IHeaders {
+  const object = Object.create(null) as Record<string, Array<string | Buffer>>
+  for (const [name, value] of headers) {
+    const values = Object.hasOwn(object, name) ? object[name] : undefined
+    if (values) values.push(value)
+    else Object.defineProperty(object, name, { value: [value], enumerable: true, writable: true })
+  }
+  return object as IHeaders
+}
+
+/**
+ * kafkajs's decoded headers → the record's list. kafkajs folds the list into a plain object, one key
+ * per name, a repeated name holding an array in order. It looks the name up with `obj[key]` first,
+ * so a name that is an Object.prototype member (`constructor`, `toString`, `__proto__`…) comes out
+ * as `[<the prototype's member>, <bytes>]`: only Buffers (or strings) are the record's own values,
+ * anything else is dropped. What the object cannot keep is the interleaving of different names
+ * (`a, b, a` comes back as `a, a, b`), and names that look like array indices (`"1"`) come first,
+ * as Object.keys orders them; each name's own values keep their order.
+ */
+export function fromKafkaJsHeaders(headers: IHeaders | undefined): RecordHeader[] {
+  const list: RecordHeader[] = []
+  if (headers === undefined) return list
+  for (const name of Object.keys(headers)) {
+    const raw: unknown = Object.getOwnPropertyDescriptor(headers, name)?.value
+    for (const value of Array.isArray(raw) ? (raw as unknown[]) : [raw]) {
+      if (Buffer.isBuffer(value)) list.push([name, value])
+      else if (typeof value === 'string') list.push([name, Buffer.from(value)])
+    }
+  }
+  return list
 }
 
 function sizeOf(value: string | Buffer | null | undefined): number {
@@ -162,13 +212,14 @@ function sizeOf(value: string | Buffer | null | undefined): number {
 export function sliceBySize(
   records: readonly OutgoingRecord[],
   maxBytes = MAX_SEND_BYTES,
+  maxRecords = Number.POSITIVE_INFINITY,
 ): OutgoingRecord[][] {
   const slices: OutgoingRecord[][] = []
   let current: OutgoingRecord[] = []
   let bytes = 0
   for (const record of records) {
     const size = recordBytes(record)
-    if (current.length > 0 && bytes + size > maxBytes) {
+    if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxRecords)) {
       slices.push(current)
       current = []
       bytes = 0
@@ -182,10 +233,13 @@ export function sliceBySize(
 
 function wrapSender(sender: Producer | Transaction): KafkaSender {
   return {
-    send: (topic, records) =>
+    send: (topic, records, options: SendOptions = {}) =>
       guard('ERR_KAFKA_PRODUCE_FAILED', async () => {
-        for (const slice of sliceBySize(records)) {
+        let acknowledged = 0
+        for (const slice of sliceBySize(records, MAX_SEND_BYTES, options.maxRecordsPerRequest)) {
           await sender.send({ topic, messages: toMessages(slice), acks: -1 })
+          acknowledged += slice.length
+          options.onAcknowledged?.(acknowledged)
         }
       }),
   }
@@ -226,15 +280,10 @@ function wrapTransactionalProducer(producer: Producer): KafkaTransactionalProduc
 }
 
 function toIncomingRecord(message: KafkaMessage): IncomingRecord {
-  const headers: Record<string, Buffer | undefined> = {}
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value
-    headers[name] = typeof first === 'string' ? Buffer.from(first) : first
-  }
   return {
     key: message.key,
     value: message.value,
-    headers,
+    headers: fromKafkaJsHeaders(message.headers),
     offset: message.offset,
     timestamp: message.timestamp,
   }
@@ -300,6 +349,15 @@ function wrapAdmin(admin: Admin): KafkaAdmin {
         const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
         return topics[0]?.partitions.length ?? 0
       }),
+    describeTopicConfig: (topic) =>
+      guard('ERR_KAFKA_UNAVAILABLE', async () => {
+        const { resources } = await admin.describeConfigs({
+          resources: [{ type: TOPIC_RESOURCE, name: topic }],
+          includeSynonyms: false,
+        })
+        const entries = resources[0]?.configEntries ?? []
+        return new Map(entries.map(({ configName, configValue }) => [configName, configValue]))
+      }),
     topicOffsets: (topic) =>
       guard('ERR_KAFKA_UNAVAILABLE', async () =>
         (await admin.fetchTopicOffsets(topic)).map(({ partition, high, low }) => ({ partition, high, low })),
@@ -336,11 +394,18 @@ export function forwardLogs(logger: KafkaLogger | undefined): (entry: LogEntry) 
   return ({ namespace, level, log }) => {
     const { message, timestamp: _timestamp, ...extra } = log
     const fields = { kafka: namespace, ...extra }
-    // A failed response is logged by the connection and then retried or thrown by the layer above (and
-    // translated there), so on its own it is a warning: the first requests after a broker start get
-    // "coordinator not available" as a matter of course. So is a failure kafkajs says it will retry
-    // (`retryCount`): if the retries run out, the caller gets the error and reports it.
-    const retrying = 'retryCount' in extra
+    // Retriable conditions (a coordinator loading, a leader being elected, a topic not yet known
+    // everywhere, a crash kafkajs restarts from) are routine right after a broker or topic starts:
+    // debug, without the stack. The layer above reports it if it does not clear.
+    if (level <= KafkaJsLevel.WARN && isRetriableLogEntry(message, extra)) {
+      const { stack: _stack, ...short } = extra as Record<string, unknown>
+      logger.debug({ kafka: namespace, ...short }, message)
+      return
+    }
+    // Any other failed response is logged by the connection and then retried or thrown by the layer
+    // above (and translated there), so on its own it is a warning. So is a failure kafkajs says it
+    // will retry (`retryCount`): if the retries run out, the caller gets the error and reports it.
+    const retrying = extra.retryCount !== undefined
     if (level === KafkaJsLevel.ERROR && namespace !== 'Connection' && !retrying) logger.error(fields, message)
     else if (level <= KafkaJsLevel.WARN) logger.warn(fields, message)
     else if (level === KafkaJsLevel.INFO) logger.info(fields, message)

@@ -33,6 +33,47 @@ const UNAVAILABLE_PROTOCOL_TYPES = new Set([
   'KAFKA_STORAGE_ERROR',
 ])
 
+/**
+ * What kafkajs logs for conditions a client waits out: a broker, coordinator or leader that is still
+ * starting or moving, topic metadata not yet everywhere, a rebalance. Error names and the library's
+ * messages for the retriable broker error codes, as log entries carry them only as text.
+ */
+const RETRIABLE_LOG_TEXT = [
+  ...UNAVAILABLE_ERRORS,
+  'KafkaJSNumberOfRetriesExceeded',
+  'Restarting the consumer in',
+  'This server does not host this topic-partition',
+  'There is no leader for this topic-partition',
+  'This server is not the leader for that topic-partition',
+  'The replica is not available',
+  'The request timed out',
+  'The server disconnected before a response was received',
+  'The coordinator is loading',
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'The group is rebalancing',
+  'This is not the correct controller for this cluster',
+  'fewer in-sync replicas than required',
+  'another concurrent operation on the same transaction',
+  'The fetch session',
+  'The leader epoch in the request is',
+  'The leader high watermark has not caught up',
+  'leader was not available',
+  'leaders are not available',
+]
+
+/**
+ * Whether a kafkajs log entry reports a retriable condition: its error says `retriable` (or wraps
+ * one that does), or its text names a known retriable error.
+ */
+export function isRetriableLogEntry(message: string, fields: Readonly<Record<string, unknown>>): boolean {
+  const { error } = fields
+  if (fields.retriable === true) return true
+  if (typeof error === 'object' && error !== null && isRetriable(error as KafkaJsErrorShape, 0)) return true
+  const text = typeof error === 'string' ? `${message} ${error}` : message
+  return RETRIABLE_LOG_TEXT.some((known) => text.includes(known))
+}
+
 export interface KafkaJsErrorShape {
   name?: string
   message?: string

@@ -17,7 +17,12 @@ export interface TopicCreationAdmin {
   /** Resolves `false` when every topic already existed. */
   createTopics(options: {
     waitForLeaders: boolean
-    topics: Array<{ topic: string; numPartitions: number; replicationFactor: number }>
+    topics: Array<{
+      topic: string
+      numPartitions: number
+      replicationFactor: number
+      configEntries?: Array<{ name: string; value: string }>
+    }>
   }): Promise<boolean>
   fetchTopicMetadata(options: { topics: string[] }): Promise<{ topics: Array<{ partitions: unknown[] }> }>
 }
@@ -55,10 +60,13 @@ export async function createMissingTopics(
     created = await admin.createTopics({
       waitForLeaders: true,
       // One replica, as on the local broker; on a larger cluster, create the topics beforehand.
-      topics: missing.map(({ topic, partitions }) => ({
+      topics: missing.map(({ topic, partitions, configs }) => ({
         topic,
         numPartitions: partitions,
         replicationFactor: 1,
+        ...(configs
+          ? { configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }
+          : {}),
       })),
     })
   } catch (error) {

@@ -26,10 +26,22 @@ export interface KafkaClientOptions {
   readonly maxRetryTimeMs?: number
   /** Retries of one operation (default 8). Idempotent and transactional sends always retry. */
   readonly retries?: number
+  /** The client library behind this surface (default `kafkajs`). */
+  readonly library?: KafkaLibrary
 }
 
+export const KAFKA_LIBRARIES = ['kafkajs', 'platformatic'] as const
+export type KafkaLibrary = (typeof KAFKA_LIBRARIES)[number]
+
 export type HeaderValue = string | Buffer
-export type RecordHeaders = Readonly<Record<string, HeaderValue | undefined>>
+/**
+ * One header as Kafka stores it: a name and its bytes. Headers are always an ordered list, never a
+ * plain object keyed by name: a name may repeat, and a name such as `constructor` or `__proto__`
+ * must not meet Object.prototype.
+ */
+export type RecordHeader = readonly [name: string, value: Buffer]
+/** Headers to write, in order; a repeated name writes a repeated header. */
+export type RecordHeaders = ReadonlyArray<readonly [name: string, value: HeaderValue]>
 
 export interface OutgoingRecord {
   readonly key?: string | Buffer | null
@@ -43,7 +55,8 @@ export interface OutgoingRecord {
 export interface IncomingRecord {
   readonly key: Buffer | null
   readonly value: Buffer | null
-  readonly headers: Readonly<Record<string, Buffer | undefined>>
+  /** In order, duplicates kept (see the adapter for what the client library preserves). */
+  readonly headers: readonly RecordHeader[]
   readonly offset: string
   /** Milliseconds since the epoch, as a string. */
   readonly timestamp: string
@@ -62,9 +75,19 @@ export interface PartitionOffsets {
   readonly partitions: ReadonlyArray<{ readonly partition: number; readonly offset: string }>
 }
 
+export interface SendOptions {
+  /**
+   * Called after each acknowledged slice with the number of records acknowledged so far (records are
+   * sent in order, so these are the first ones): a failed send tells how far it got.
+   */
+  readonly onAcknowledged?: (records: number) => void
+  /** At most this many records per request (default: as many as fit the size limit). */
+  readonly maxRecordsPerRequest?: number
+}
+
 export interface KafkaSender {
   /** Resolves once every record is acknowledged by all in-sync replicas. */
-  send(topic: string, records: readonly OutgoingRecord[]): Promise<void>
+  send(topic: string, records: readonly OutgoingRecord[], options?: SendOptions): Promise<void>
 }
 
 export interface KafkaProducer extends KafkaSender {
@@ -131,6 +154,8 @@ export interface ConsumerOptions {
 export interface TopicSpec {
   readonly topic: string
   readonly partitions: number
+  /** Topic-level settings, e.g. `{ 'max.message.bytes': '4194304' }`. */
+  readonly configs?: Readonly<Record<string, string>>
 }
 
 export interface TopicOffsetsInfo {
@@ -153,6 +178,8 @@ export interface KafkaAdmin {
   createTopics(topics: readonly TopicSpec[]): Promise<void>
   deleteTopics(topics: readonly string[]): Promise<void>
   partitionCount(topic: string): Promise<number>
+  /** A topic's effective settings (topic-level or inherited from the broker), by name. */
+  describeTopicConfig(topic: string): Promise<ReadonlyMap<string, string>>
   topicOffsets(topic: string): Promise<TopicOffsetsInfo[]>
   /** Committed offsets of a group (`-1` where nothing was committed). */
   groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>

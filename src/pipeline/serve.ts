@@ -8,12 +8,13 @@ import type { AppExtension } from '../api/app.js'
 import { createMetrics } from '../api/metrics.js'
 import type { ReadinessChecks } from '../api/readiness.js'
 import { type ServerPart, serverPart } from '../api/server-part.js'
-import { createBridge } from '../bridge/bridge.js'
+import { bridgeReadiness, createBridge } from '../bridge/bridge.js'
 import { bridgeConfig } from '../bridge/options.js'
 import { bridgePart } from '../bridge/part.js'
 import { ModelRegistry, discoverModels } from '../engine/model-registry.js'
 import type { ModelSource } from '../engine/model-registry.js'
 import { TopicstreamError } from '../errors.js'
+import type { KafkaLibrary } from '../kafka/types.js'
 import type { Logger } from '../runtime/logger.js'
 import { type Part, part } from '../runtime/part.js'
 import type { ServicePlan } from '../runtime/service.js'
@@ -37,6 +38,7 @@ export async function serveParts(options: ServeOptions, logger: Logger): Promise
         registry,
         metricsRegistry: metrics.registry,
         logger,
+        kafkaClient: options.kafkaClient as KafkaLibrary,
       })
     : undefined
   const bridge = options.bridge
@@ -48,7 +50,7 @@ export async function serveParts(options: ServeOptions, logger: Logger): Promise
         logger,
       })
     : undefined
-  const readiness: ReadinessChecks = bridge ? { kafka: () => bridge.state().status === 'running' } : {}
+  const readiness: ReadinessChecks = bridge ? { kafka: bridgeReadiness(bridge) } : {}
   const plugins: AppExtension[] = dashboard ? [dashboard.extension] : []
   const server = serverPart({
     registry,

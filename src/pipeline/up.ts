@@ -7,7 +7,7 @@ import type { ApiConfig } from '../api/api-config.js'
 import { createKafkaDashboard } from '../api/dashboard/kafka-dashboard.js'
 import { createMetrics } from '../api/metrics.js'
 import { type ServerPart, serverPart } from '../api/server-part.js'
-import { bridgeTopicSpecs, createBridge } from '../bridge/bridge.js'
+import { bridgeReadiness, createBridge, createBridgeTopics } from '../bridge/bridge.js'
 import { type BridgeConfig, resolveBridgeConfig } from '../bridge/config.js'
 import { bridgePart } from '../bridge/part.js'
 import { ModelRegistry } from '../engine/model-registry.js'
@@ -98,6 +98,7 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
     registry,
     metricsRegistry: metrics.registry,
     logger,
+    kafkaClient: bridgeSettings.kafkaClient,
   })
   const bridge = createBridge({
     ...bridgeSettings,
@@ -113,7 +114,7 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
     logger,
     graceMs: SHUTDOWN_GRACE_MS,
     metrics,
-    readiness: { kafka: () => bridge.state().status === 'running' },
+    readiness: { kafka: bridgeReadiness(bridge) },
     plugins: [dashboard.extension],
     ...(config.api ? { config: config.api } : {}),
   })
@@ -123,6 +124,7 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
       : producerPart({
           ...producerOptions(config.producer),
           brokers,
+          kafkaClient: bridgeSettings.kafkaClient,
           topic: topics.input,
           partitions: bridgeSettings.partitions,
           env: config.env,
@@ -171,10 +173,15 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
 
 /** The bridge's topics, by the bridge's own rule, before the bridge and the dashboard start. */
 async function createTopics(brokers: readonly string[], settings: BridgeConfig): Promise<void> {
-  const admin = createKafkaClient({ brokers, clientId: 'topicstream-up', logLevel: 'error' }).admin()
+  const admin = createKafkaClient({
+    brokers,
+    clientId: 'topicstream-up',
+    logLevel: 'error',
+    library: settings.kafkaClient,
+  }).admin()
   await admin.connect()
   try {
-    await admin.createTopics(await bridgeTopicSpecs(admin, settings))
+    await createBridgeTopics(admin, settings)
   } finally {
     await admin.disconnect()
   }

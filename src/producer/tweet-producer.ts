@@ -7,7 +7,7 @@ import { TopicstreamError } from '../errors.js'
 import { canConnect } from '../kafka/broker/lifecycle.js'
 import { createKafkaClient } from '../kafka/client.js'
 import { type ProducerConfig, resolveProducerConfig } from './config.js'
-import type { KafkaLogger } from '../kafka/client.js'
+import type { KafkaLibrary, KafkaLogger } from '../kafka/client.js'
 import { createProducerWorker } from './worker.js'
 import type { ProducerStats } from './worker.js'
 import { createSource } from './sources/index.js'
@@ -18,6 +18,8 @@ export interface TweetProducerOptions extends Partial<Omit<ProducerConfig, 'sour
   readonly env?: NodeJS.ProcessEnv
   readonly stdin?: Readable
   readonly kafkaLogger?: KafkaLogger
+  /** The Kafka client library (default: kafkajs). */
+  readonly kafkaClient?: KafkaLibrary
   /** Rejected inputs, failed sends and stream notices, one line each. */
   readonly onWarning?: (message: string) => void
 }
@@ -52,6 +54,7 @@ export async function startTweetProducer(options: TweetProducerOptions): Promise
     brokers: config.brokers,
     clientId: 'topicstream-producer',
     logLevel: options.kafkaLogger ? 'warn' : 'silent',
+    ...(options.kafkaClient ? { library: options.kafkaClient } : {}),
     ...(options.kafkaLogger ? { logger: options.kafkaLogger } : {}),
   })
   const admin = client.admin()

@@ -17,7 +17,7 @@ import {
 import { loadSync } from '@grpc/proto-loader'
 import { protoPath as healthProtoPath } from 'grpc-health-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ECHO_RESULT } from '../../src/api/classify-service.js'
+import { ECHO_RESULT } from '../../src/api/bench/echo-result.js'
 import { EchoClient } from '../../src/api/grpc/generated/topicstream/bench/v1/echo.js'
 import {
   ClassifierClient,

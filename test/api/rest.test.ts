@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/api/app.js'
-import { ECHO_RESULT } from '../../src/api/classify-service.js'
+import { ECHO_RESULT } from '../../src/api/bench/echo-result.js'
 import type { BuildAppOptions } from '../../src/api/app.js'
 import { createMetrics } from '../../src/api/metrics.js'
 import { ModelRegistry } from '../../src/engine/model-registry.js'

@@ -137,7 +137,7 @@ describe('topicstream serve', () => {
     // Once the first attempt has failed, the feed is between retries.
     await until(async () => {
       const snapshot = (await (await fetch(`${served.rest}/dashboard/snapshot`)).json()) as { kafka: string }
-      return snapshot.kafka === 'down' ? snapshot : undefined
+      return snapshot.kafka === 'reconnecting' ? snapshot : undefined
     })
     served.child.kill('SIGTERM')
     expect(await served.exit).toBe(0)

@@ -8,7 +8,7 @@ import { createKafkaClient } from '../../src/kafka/client.js'
 import type { IncomingRecord, OutgoingRecord } from '../../src/kafka/client.js'
 import { trainClassifier } from '../../src/engine/index.js'
 import type { TextClassifier } from '../../src/engine/index.js'
-import { kafkaBrokers } from '../helpers/kafka.js'
+import { kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
 
 export function tinyModel(): TextClassifier {
   const texts = [
@@ -31,7 +31,11 @@ export function tinyModel(): TextClassifier {
 }
 
 export async function produceRecords(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
-  const producer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).producer()
+  const producer = createKafkaClient({
+    brokers: kafkaBrokers(),
+    library: kafkaLibrary(),
+    logLevel: 'silent',
+  }).producer()
   await producer.connect()
   try {
     for (let i = 0; i < records.length; i += 500) await producer.send(topic, records.slice(i, i + 500))
@@ -70,7 +74,11 @@ export function bridgeTestTopics(prefix: string): {
 /** Deletes the topics when the test finishes (the bridge creates them). */
 export function cleanupTopics(topics: readonly string[]): void {
   onTestFinished(async () => {
-    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    const admin = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    }).admin()
     await admin.connect()
     try {
       const existing = new Set(await admin.listTopics())

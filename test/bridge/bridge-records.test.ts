@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest'
-import { deadLetter, DEAD_LETTER_HEADERS } from '../../src/bridge/dead-letter.js'
+import {
+  deadLetter,
+  DEAD_LETTER_HEADERS,
+  lastHeader,
+  referenceDeadLetter,
+} from '../../src/bridge/dead-letter.js'
 import type { IncomingRecord } from '../../src/kafka/client.js'
 import { buildResult, decodeRecord } from '../../src/bridge/records.js'
 
@@ -8,7 +13,7 @@ function record(value: Buffer | string | null, key: string | null = null, offset
   return {
     key: key === null ? null : Buffer.from(key),
     value: value === null ? null : Buffer.from(value),
-    headers: {},
+    headers: [],
     offset,
     timestamp: '1700000000000',
   }
@@ -120,12 +125,63 @@ describe('results and dead letters', () => {
     const letter = deadLetter(original, { code: 'ERR_TEXT_NOT_UTF8', message: 'bad' }, at)
     expect(letter.key).toBe(original.key)
     expect(letter.value).toBe(original.value)
-    expect(letter.headers).toMatchObject({
-      [DEAD_LETTER_HEADERS.code]: 'ERR_TEXT_NOT_UTF8',
-      [DEAD_LETTER_HEADERS.message]: 'bad',
-      [DEAD_LETTER_HEADERS.topic]: 'in',
-      [DEAD_LETTER_HEADERS.partition]: '2',
-      [DEAD_LETTER_HEADERS.offset]: '7',
+    expect(letter.headers).toEqual([
+      [DEAD_LETTER_HEADERS.code, 'ERR_TEXT_NOT_UTF8'],
+      [DEAD_LETTER_HEADERS.message, 'bad'],
+      [DEAD_LETTER_HEADERS.topic, 'in'],
+      [DEAD_LETTER_HEADERS.partition, '2'],
+      [DEAD_LETTER_HEADERS.offset, '7'],
+      [DEAD_LETTER_HEADERS.timestamp, '1700000000000'],
+      [DEAD_LETTER_HEADERS.form, 'full'],
+    ])
+  })
+
+  test("a dead letter keeps the record's headers first, so its own reason headers are the last ones", () => {
+    const spoofed: IncomingRecord = {
+      ...record('{"id":"1"}'),
+      headers: [
+        ['constructor', Buffer.from('a')],
+        [DEAD_LETTER_HEADERS.code, Buffer.from('SPOOFED')],
+        ['x', Buffer.from('1')],
+        ['x', Buffer.from('2')],
+      ],
+    }
+    const letter = deadLetter(spoofed, { code: 'ERR_TEXT_INVALID', message: 'no text' }, at)
+    expect(letter.headers?.slice(0, 4)).toEqual(spoofed.headers)
+    const headers = (letter.headers ?? []).map(([name, value]) => [name, Buffer.from(value)] as const)
+    expect(lastHeader(headers, DEAD_LETTER_HEADERS.code)?.toString()).toBe('ERR_TEXT_INVALID')
+    expect(lastHeader(headers, 'missing')).toBeUndefined()
+  })
+
+  test('a reference dead letter is small and names the record, whatever its size', () => {
+    const huge: IncomingRecord = {
+      ...record(Buffer.alloc(5_000_000, 0x61), 'k'.repeat(5000)),
+      headers: [['big', Buffer.alloc(100_000)]],
+    }
+    const letter = referenceDeadLetter(huge, { code: 'ERR_TEXT_TOO_LARGE', message: 'm'.repeat(10_000) }, at)
+    expect(letter.key).toBeNull()
+    const value = JSON.parse(String(letter.value)) as Record<string, unknown>
+    expect(value).toMatchObject({
+      reference: true,
+      topic: 'in',
+      partition: 2,
+      offset: '7',
+      timestamp: '1700000000000',
+      keyBytes: 5000,
+      valueBytes: 5_000_000,
+      headerCount: 1,
+      reason: { code: 'ERR_TEXT_TOO_LARGE' },
     })
+    expect(Buffer.from(value.key as string, 'base64').toString()).toBe('k'.repeat(1024))
+    expect(Buffer.from(value.valuePrefix as string, 'base64')).toEqual(Buffer.alloc(1024, 0x61))
+    expect(String(letter.value).length).toBeLessThan(8 * 1024)
+    expect(letter.headers?.find(([name]) => name === DEAD_LETTER_HEADERS.form)?.[1]).toBe('reference')
+    const small = referenceDeadLetter(
+      record(null, 'key'),
+      { code: 'ERR_KAFKA_RECORD_INVALID', message: 'x' },
+      at,
+    )
+    expect(small.key).toEqual(Buffer.from('key'))
+    expect(JSON.parse(String(small.value))).toMatchObject({ valueBytes: null, valuePrefix: null })
   })
 })

@@ -2,10 +2,10 @@ import { Registry } from 'prom-client'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { createBridge } from '../../src/bridge/bridge.js'
 import type { Bridge, BridgeOptions } from '../../src/bridge/bridge.js'
-import { DEAD_LETTER_HEADERS } from '../../src/bridge/dead-letter.js'
+import { DEAD_LETTER_HEADERS, lastHeader } from '../../src/bridge/dead-letter.js'
 import { createKafkaClient } from '../../src/kafka/client.js'
 import { attribute } from '../../src/engine/model-registry.js'
-import { collect, kafkaBrokers } from '../helpers/kafka.js'
+import { collect, kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
 import { bridgeTestTopics, parseValues, produceRecords, tinyModel } from './bridge-helpers.js'
 
 const model = tinyModel()
@@ -18,6 +18,7 @@ function startBridge(
   const bridge = createBridge({
     classify: (text) => attribute(model.classify(text), modelRef),
     brokers: kafkaBrokers(),
+    kafkaClient: kafkaLibrary(),
     ...options,
   })
   onTestFinished(() => bridge.stop())
@@ -111,7 +112,11 @@ describe('bridge (at-least-once)', () => {
     await bridge.stop()
     expect(bridge.state().status).toBe('stopped')
     // A graceful stop leaves every consumed offset committed.
-    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    const admin = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    }).admin()
     await admin.connect()
     try {
       const high = await admin.topicOffsets(names.input)
@@ -181,11 +186,12 @@ describe('bridge (at-least-once)', () => {
       const record = dead.find((entry) => entry.key?.toString() === expected.key)
       expect(record, expected.key).toBeDefined()
       expect(record?.value?.equals(expected.value), expected.key).toBe(true)
-      expect(record?.headers[DEAD_LETTER_HEADERS.code]?.toString()).toBe(expected.code)
-      expect(record?.headers[DEAD_LETTER_HEADERS.topic]?.toString()).toBe(names.input)
-      expect(record?.headers[DEAD_LETTER_HEADERS.partition]?.toString()).toBe('0')
-      expect(record?.headers[DEAD_LETTER_HEADERS.offset]?.toString()).toMatch(/^\d+$/)
-      expect(record?.headers[DEAD_LETTER_HEADERS.message]?.length).toBeGreaterThan(0)
+      const header = (name: string) => lastHeader(record?.headers ?? [], name)
+      expect(header(DEAD_LETTER_HEADERS.code)?.toString()).toBe(expected.code)
+      expect(header(DEAD_LETTER_HEADERS.topic)?.toString()).toBe(names.input)
+      expect(header(DEAD_LETTER_HEADERS.partition)?.toString()).toBe('0')
+      expect(header(DEAD_LETTER_HEADERS.offset)?.toString()).toMatch(/^\d+$/)
+      expect(header(DEAD_LETTER_HEADERS.message)?.length).toBeGreaterThan(0)
     }
     const metric = await registry.getSingleMetricAsString('topicstream_bridge_dead_letters_total')
     expect(metric).toContain('topicstream_bridge_dead_letters_total{code="ERR_TEXT_INVALID"} 2')
@@ -279,7 +285,11 @@ describe('bridge (exactly-once)', () => {
     expect(dead.map((record) => record.key?.toString())).toEqual(['key-7'])
 
     // The offsets went in with the transactions: the group has consumed everything.
-    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    const admin = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    }).admin()
     await admin.connect()
     try {
       const high = await admin.topicOffsets(names.input)

@@ -5,10 +5,23 @@
 import { randomUUID } from 'node:crypto'
 import { inject, onTestFinished } from 'vitest'
 import { createKafkaClient } from '../../src/kafka/client.js'
-import type { IncomingRecord } from '../../src/kafka/client.js'
+import type { IncomingRecord, KafkaLibrary } from '../../src/kafka/client.js'
+import { KAFKA_LIBRARIES } from '../../src/kafka/types.js'
 
 export function kafkaBrokers(): string[] {
   return inject('kafkaBrokers').split(',')
+}
+
+/**
+ * The client library the Kafka integration tests run on: TOPICSTREAM_TEST_KAFKA_CLIENT (set by the
+ * `integration-platformatic` project in vitest.config.ts), kafkajs otherwise.
+ */
+export function kafkaLibrary(): KafkaLibrary {
+  const library = process.env.TOPICSTREAM_TEST_KAFKA_CLIENT ?? 'kafkajs'
+  if (!(KAFKA_LIBRARIES as readonly string[]).includes(library)) {
+    throw new Error(`TOPICSTREAM_TEST_KAFKA_CLIENT must be one of ${KAFKA_LIBRARIES.join(', ')}`)
+  }
+  return library as KafkaLibrary
 }
 
 export function randomTopicName(prefix = 'test'): string {
@@ -22,7 +35,11 @@ export async function createTestTopic(
   options: { prefix?: string; partitions?: number } = {},
 ): Promise<string> {
   const topic = randomTopicName(options.prefix)
-  const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+  const admin = createKafkaClient({
+    brokers: kafkaBrokers(),
+    logLevel: 'silent',
+    library: kafkaLibrary(),
+  }).admin()
   await admin.connect()
   try {
     await admin.createTopics([{ topic, partitions: options.partitions ?? 1 }])
@@ -30,7 +47,11 @@ export async function createTestTopic(
     await admin.disconnect()
   }
   onTestFinished(async () => {
-    const cleanup = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    const cleanup = createKafkaClient({
+      brokers: kafkaBrokers(),
+      logLevel: 'silent',
+      library: kafkaLibrary(),
+    }).admin()
     await cleanup.connect()
     try {
       await cleanup.deleteTopics([topic])
@@ -55,7 +76,7 @@ export async function collect(
   count: number,
   { timeoutMs = 30_000, brokers = kafkaBrokers() }: { timeoutMs?: number; brokers?: readonly string[] } = {},
 ): Promise<Collected[]> {
-  const consumer = createKafkaClient({ brokers, logLevel: 'silent' }).consumer({
+  const consumer = createKafkaClient({ brokers, logLevel: 'silent', library: kafkaLibrary() }).consumer({
     groupId: randomTopicName('test-reader'),
     readUncommitted: false,
   })

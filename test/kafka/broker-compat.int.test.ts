@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest'
 import { createKafkaClient } from '../../src/kafka/client.js'
 import type { IncomingRecord } from '../../src/kafka/client.js'
-import { createTestTopic, kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
+import { createTestTopic, kafkaBrokers, kafkaLibrary, randomTopicName } from '../helpers/kafka.js'
 
 describe('kafkajs against the local Kafka 4 broker', () => {
   it('round-trips records through an idempotent producer, a transaction and a consumer group', async () => {
     const topic = await createTestTopic({ partitions: 3 })
-    const client = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' })
+    const client = createKafkaClient({ brokers: kafkaBrokers(), library: kafkaLibrary(), logLevel: 'silent' })
 
     const producer = client.producer({ idempotent: true })
     await producer.connect()

@@ -7,7 +7,7 @@ import { brokerStatus, startBroker, startLocalBroker, stopBroker } from '../../s
 import { createKafkaClient } from '../../src/kafka/client.js'
 import { freePorts } from '../helpers/ports.js'
 import { tempDir as makeTempDir } from '../helpers/temp-dir.js'
-import { collect, randomTopicName } from '../helpers/kafka.js'
+import { collect, kafkaLibrary, randomTopicName } from '../helpers/kafka.js'
 
 interface CliResult {
   code: number
@@ -71,7 +71,11 @@ describe('topicstream kafka start|status|stop', () => {
     expect(again.stderr).toMatch(/already running/)
 
     const topic = randomTopicName()
-    const client = createKafkaClient({ brokers: [`127.0.0.1:${port}`], logLevel: 'silent' })
+    const client = createKafkaClient({
+      brokers: [`127.0.0.1:${port}`],
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    })
     const admin = client.admin()
     await admin.connect()
     await admin.createTopics([{ topic, partitions: 2 }])

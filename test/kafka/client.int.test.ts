@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { createKafkaClient } from '../../src/kafka/client.js'
 import type { KafkaLogger } from '../../src/kafka/client.js'
 import { TopicstreamError } from '../../src/errors.js'
-import { collect, createTestTopic, kafkaBrokers } from '../helpers/kafka.js'
+import { collect, createTestTopic, kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
 
 describe('kafka-client sends', () => {
   test('produces, consumes with headers, and routes library logs to the logger', async () => {
@@ -16,27 +16,34 @@ describe('kafka-client sends', () => {
       info: record('info'),
       debug: record('debug'),
     }
-    const producer = createKafkaClient({ brokers: kafkaBrokers(), logger, logLevel: 'debug' }).producer()
+    const producer = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logger,
+      logLevel: 'debug',
+    }).producer()
     await producer.connect()
     // A value over the broker's 1 MiB limit in total, to exercise slicing against the real broker.
     const big = Array.from({ length: 6 }, (_, i) => ({ key: `big-${i}`, value: 'y'.repeat(300_000) }))
-    await producer.send(topic, [{ key: 'a', value: 'hello', headers: { h: 'v' } }, ...big])
+    await producer.send(topic, [{ key: 'a', value: 'hello', headers: [['h', 'v']] }, ...big])
     await producer.disconnect()
     expect(lines.some((line) => line.level === 'debug' && typeof line.message === 'string')).toBe(true)
 
     const records = await collect(topic, 7)
     expect(records.map((r) => r.key?.toString())).toEqual(['a', ...big.map((b) => b.key)])
-    expect(records[0]?.headers.h?.toString()).toBe('v')
+    expect(records[0]?.headers).toEqual([['h', Buffer.from('v')]])
     expect(records[1]?.value?.length).toBe(300_000)
   })
 
   test('read_committed consumers see committed transactions and never aborted ones', async () => {
     const topic = await createTestTopic({ prefix: 'txn' })
-    const producer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).transactionalProducer(
-      {
-        transactionalId: `test-${randomUUID()}`,
-      },
-    )
+    const producer = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    }).transactionalProducer({
+      transactionalId: `test-${randomUUID()}`,
+    })
     await producer.connect()
     try {
       const aborted = await producer.transaction()
@@ -54,7 +61,11 @@ describe('kafka-client sends', () => {
 
   test('admin creates missing topics idempotently and reports offsets', async () => {
     const topic = `client-admin-${randomUUID()}`
-    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    const admin = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    }).admin()
     await admin.connect()
     try {
       await admin.createTopics([{ topic, partitions: 2 }])
@@ -80,7 +91,7 @@ describe('kafka-client sends', () => {
 describe('kafka-client topic creation', () => {
   test('createTopics resolves with the topic created, its partitions taking records', async () => {
     const topic = `client-fresh-${randomUUID()}`
-    const client = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' })
+    const client = createKafkaClient({ brokers: kafkaBrokers(), library: kafkaLibrary(), logLevel: 'silent' })
     const admin = client.admin()
     await admin.connect()
     try {
@@ -110,7 +121,11 @@ describe('kafka-client topic creation', () => {
 
   test('topics Kafka refuses (0 partitions, an invalid name) fail with ERR_CONFIG_INVALID, naming them', async () => {
     const zero = `client-zero-${randomUUID()}`
-    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    const admin = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    }).admin()
     await admin.connect()
     try {
       const noPartitions = await admin.createTopics([{ topic: zero, partitions: 0 }]).then(

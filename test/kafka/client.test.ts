@@ -75,6 +75,85 @@ describe('kafka-client errors', () => {
     ])
   })
 
+  test('retriable kafkajs entries (start-up conditions, restarted crashes) go to debug, without a stack', () => {
+    const seen: Array<{ level: string; message: string; fields: Record<string, unknown> }> = []
+    const at =
+      (level: string) =>
+      (fields: object, message?: string): void => {
+        seen.push({ level, message: message ?? '', fields: fields as Record<string, unknown> })
+      }
+    const forward = forwardLogs({
+      error: at('error'),
+      warn: at('warn'),
+      info: at('info'),
+      debug: at('debug'),
+    })
+    type Entry = Parameters<typeof forward>[0]
+    const entry = (namespace: string, level: number, message: string, extra: object = {}): Entry =>
+      ({ namespace, level, label: '', log: { timestamp: '', message, ...extra } }) as Entry
+    const stack = 'KafkaJSProtocolError: …\n    at createErrorFromCode (error.js:581:10)'
+    forward(
+      entry(
+        'Consumer',
+        1,
+        "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
+        {
+          groupId: 'g',
+          retryCount: undefined,
+          stack,
+        },
+      ),
+    )
+    forward(
+      entry('Consumer', 1, 'Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available', {
+        retryCount: 2,
+        stack,
+      }),
+    )
+    forward(entry('Consumer', 1, 'Restarting the consumer in 300ms', { retryTime: 300 }))
+    forward(
+      entry('Connection', 1, 'Response Metadata(key: 3, version: 6)', {
+        error: 'There is no leader for this topic-partition as we are in the middle of a leadership election',
+      }),
+    )
+    forward(
+      entry('Connection', 1, 'Response Fetch(key: 1, version: 11)', {
+        error: 'This server does not host this topic-partition',
+      }),
+    )
+    forward(
+      entry('Consumer', 1, 'Crash: KafkaJSGroupCoordinatorNotFound: Failed to find group coordinator', {
+        stack,
+      }),
+    )
+    forward(
+      entry('Producer', 2, 'Failed to send', {
+        error: { name: 'KafkaJSError', message: 'x', retriable: true },
+      }),
+    )
+    // A failure that is not retriable stays what it was.
+    forward(
+      entry('Consumer', 1, 'Crash: KafkaJSNonRetriableError: Topic authorization failed', {
+        retryCount: undefined,
+        stack,
+      }),
+    )
+    forward(entry('Connection', 1, 'Connection error: connect ECONNREFUSED 127.0.0.1:1'))
+    expect(seen.map(({ level }) => level)).toEqual([
+      'debug',
+      'debug',
+      'debug',
+      'debug',
+      'debug',
+      'debug',
+      'debug',
+      'error',
+      'warn',
+    ])
+    for (const line of seen.slice(0, 7)) expect(line.fields).not.toHaveProperty('stack')
+    expect(seen[0]?.fields).toMatchObject({ kafka: 'Consumer', groupId: 'g' })
+  })
+
   test('the client needs at least one broker', () => {
     expect(() => createKafkaClient({ brokers: [] })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),

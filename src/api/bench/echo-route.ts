@@ -10,13 +10,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { attribute } from '../../engine/model-registry.js'
 import type { ApiConfig } from '../api-config.js'
-import {
-  type ClassifyRequestFields,
-  ECHO_RESULT,
-  type TextCheck,
-  createTextCheck,
-  withFreshProbabilities,
-} from '../classify-service.js'
+import { type ClassifyRequestFields, type TextCheck, createTextCheck } from '../classify-service.js'
+import { ECHO_RESULT, withFreshProbabilities } from './echo-result.js'
 import { classifyBodySchema, errorResponses } from '../schemas.js'
 
 export const echoRoutes: FastifyPluginAsync<{ readonly config: ApiConfig }> = async (app, { config }) => {

@@ -3,7 +3,8 @@
  * encode a classification-shaped response) without the engine. Added only with benchmark routes on.
  */
 import type { ApiConfig } from '../api-config.js'
-import { ECHO_RESULT, type TextCheck, createTextCheck } from '../classify-service.js'
+import { type TextCheck, createTextCheck } from '../classify-service.js'
+import { ECHO_RESULT } from './echo-result.js'
 import { type CallContext, serveStream, unary } from '../grpc/call-handlers.js'
 import type { EchoServer } from '../grpc/generated/topicstream/bench/v1/echo.js'
 import { toProtoResponse } from '../grpc/proto-mapping.js'

@@ -9,7 +9,7 @@ import { dashboardPlugin } from './plugin.js'
 import { createRollingStats } from './rolling-stats.js'
 import type { DashboardStats } from './types.js'
 import { createKafkaClient } from '../../kafka/client.js'
-import type { KafkaLogger } from '../../kafka/client.js'
+import type { KafkaLibrary, KafkaLogger } from '../../kafka/client.js'
 import type { ModelRegistry } from '../../engine/model-registry.js'
 import { createOutputFeed } from './output-feed.js'
 
@@ -22,6 +22,8 @@ export interface KafkaDashboardOptions {
   /** Where the `topicstream_dashboard_viewers` gauge goes (the API's `/metrics` registry). */
   readonly metricsRegistry?: Registry
   readonly logger?: KafkaLogger
+  /** The Kafka client library (default: kafkajs). */
+  readonly kafkaClient?: KafkaLibrary
 }
 
 export interface KafkaDashboard {
@@ -46,10 +48,12 @@ export function createKafkaDashboard(options: KafkaDashboardOptions): KafkaDashb
       // delay that, and their timers would keep a stopped server's process alive.
       retries: 2,
       maxRetryTimeMs: 1000,
+      ...(options.kafkaClient ? { library: options.kafkaClient } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     }),
     topics: options.topics,
     bridgeGroupId: options.groupId,
+    ...(options.metricsRegistry ? { bridgeResultsProduced: bridgeResultsIn(options.metricsRegistry) } : {}),
     model: () => {
       if (!registry.isReady()) return undefined
       const entry = registry.entry()
@@ -78,5 +82,15 @@ export function createKafkaDashboard(options: KafkaDashboardOptions): KafkaDashb
     stats,
     start: () => feed.start(),
     stop: () => feed.stop(),
+  }
+}
+
+/** The bridge's results counter in `registry`, summed over its labels (undefined without a bridge). */
+function bridgeResultsIn(registry: Registry): () => Promise<number | undefined> {
+  return async () => {
+    const metric = registry.getSingleMetric('topicstream_bridge_results_produced_total')
+    if (metric === undefined) return undefined
+    const { values } = await metric.get()
+    return values.reduce((sum, { value }) => sum + value, 0)
   }
 }

@@ -14,6 +14,7 @@ import type {
   KafkaLogger,
 } from '../../kafka/client.js'
 import { toTopicstreamError } from '../../errors.js'
+import type { TopicstreamError } from '../../errors.js'
 
 export interface OutputFeedOptions {
   /**
@@ -26,8 +27,15 @@ export interface OutputFeedOptions {
   readonly bridgeGroupId?: string
   /** The model the pipeline serves, shown with the stats. */
   readonly model?: () => { name: string; version: string; classes?: readonly string[] } | undefined
+  /**
+   * Results the bridge running in this process has written so far (undefined when none runs here):
+   * tells "the bridge produced nothing" from "the dashboard has not read it yet". Read every poll.
+   */
+  readonly bridgeResultsProduced?: () => number | undefined | Promise<number | undefined>
   /** Milliseconds between lag and health polls (default 2000). */
   readonly pollIntervalMs?: number
+  /** Wait before restarting a dead consumer: starts at `initialMs`, doubles up to `maxMs` (1 s, 30 s). */
+  readonly reconnectBackoff?: { readonly initialMs: number; readonly maxMs: number }
   readonly logger?: KafkaLogger
 }
 
@@ -39,61 +47,93 @@ export interface OutputFeed extends RecordFeed {
 }
 
 const STOP_TIMEOUT_MS = 5000
-const RECONNECT_DELAY_MS = 2000
+const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 30_000 }
 
+/**
+ * The consumer is supervised: whenever it dies (a failed connect or subscribe, a failed group join,
+ * a crash, whether or not the client library meant to restart it), the feed closes it and starts a
+ * fresh one after a back-off. The state is "up" only from the consumer's group join until it dies.
+ */
 export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
   const { kafka, topics } = options
   const pollIntervalMs = options.pollIntervalMs ?? 2000
+  const backoff = options.reconnectBackoff ?? DEFAULT_BACKOFF
+  const log = options.logger
   const listeners = new Set<FeedListener>()
   let state: KafkaState = 'connecting'
-  let stateMessage: string | undefined
+  let lastError: TopicstreamError | undefined
+  // Consecutive failed runs of the consumer since it was last up.
+  let failures = 0
   let consumerLag: number | null = null
   let dlqCount: number | null = null
+  let bridgeResults: number | undefined
   let consumer: KafkaConsumer | undefined
   let admin: KafkaAdmin | undefined
   let pollTimer: NodeJS.Timeout | undefined
   let polling = false
-  let connected = false
-  let starting: Promise<void> | undefined
-  // Aborted by stop(): ends the wait between connection attempts at once.
+  let adminReady = false
+  let running: Promise<void> | undefined
+  // Aborted by stop(): ends the wait for the consumer's death, or between attempts, at once.
   const stopping = new AbortController()
-
-  function setState(next: KafkaState, message?: string): void {
-    if (next !== state) options.logger?.info({ kafka: next, reason: message }, 'dashboard feed: Kafka state')
-    state = next
-    stateMessage = message
-  }
+  const stopped = new Promise<undefined>((resolve) =>
+    stopping.signal.addEventListener('abort', () => resolve(undefined), { once: true }),
+  )
 
   function emit(record: FeedRecord): void {
     for (const listener of listeners) listener(record)
   }
 
-  async function connectOnce(): Promise<void> {
-    admin = kafka.admin()
-    await admin.connect()
-    const created = kafka.consumer({
-      groupId: `topicstream-dashboard-${randomUUID()}`,
-      // A fresh group for the dashboard: the broker can forget it quickly.
-      sessionTimeoutMs: 10_000,
-      maxWaitTimeMs: 200,
-    })
-    consumer = created
-    created.onCrash((error, restart) => setState(restart ? 'connecting' : 'down', error.message))
-    created.onGroupJoin(() => setState('up'))
-    await created.connect()
-    await created.subscribe([topics.output], { fromBeginning: false })
-    await created.subscribe([topics.dlq], { fromBeginning: true })
-    dlqCount = 0
-    await created.run({
-      autoCommit: false,
-      eachBatch: async (batch, controls) => {
-        if (batch.topic === topics.dlq) dlqCount = (dlqCount ?? 0) + batch.records.length
-        else for (const record of batch.records) parseAndEmit(record)
-        const last = batch.records.at(-1)
-        // Without resolving, the next fetch would return the same records again.
-        if (last !== undefined) controls.resolveOffset(last.offset)
-      },
-    })
+  /** One consumer's life: resolves with the error it died of, or undefined once the feed stops. */
+  async function runConsumer(): Promise<TopicstreamError | undefined> {
+    let died: (error: TopicstreamError) => void = () => {}
+    const death = new Promise<TopicstreamError>((resolve) => (died = resolve))
+    try {
+      admin = kafka.admin()
+      await admin.connect()
+      adminReady = true
+      // stop() may have run meanwhile: the caller closes what was opened.
+      if (stopping.signal.aborted) return undefined
+      const created = kafka.consumer({
+        groupId: `topicstream-dashboard-${randomUUID()}`,
+        // A fresh group for the dashboard: the broker can forget it quickly.
+        sessionTimeoutMs: 10_000,
+        maxWaitTimeMs: 200,
+      })
+      consumer = created
+      // A crash ends this consumer even when the library would restart it: the feed restarts it
+      // itself, with a back-off, and a crash it would not restart is never left unnoticed.
+      created.onCrash((error) => died(error))
+      created.onGroupJoin(() => {
+        if (consumer !== created || stopping.signal.aborted) return
+        failures = 0
+        lastError = undefined
+        setState('up')
+      })
+      await created.connect()
+      if (stopping.signal.aborted) return undefined
+      await created.subscribe([topics.output], { fromBeginning: false })
+      await created.subscribe([topics.dlq], { fromBeginning: true })
+      dlqCount = 0
+      await created.run({
+        autoCommit: false,
+        eachBatch: async (batch, controls) => {
+          if (batch.topic === topics.dlq) dlqCount = (dlqCount ?? 0) + batch.records.length
+          else for (const record of batch.records) parseAndEmit(record)
+          const last = batch.records.at(-1)
+          // Without resolving, the next fetch would return the same records again.
+          if (last !== undefined) controls.resolveOffset(last.offset)
+        },
+      })
+    } catch (error) {
+      died(toTopicstreamError(error, 'ERR_KAFKA_UNAVAILABLE'))
+    }
+    return stopping.signal.aborted ? undefined : await Promise.race([death, stopped])
+  }
+
+  function setState(next: KafkaState): void {
+    if (next === state) return
+    state = next
+    if (next === 'up') log?.info({ topic: topics.output }, 'Dashboard feed is reading the output topic')
   }
 
   function parseAndEmit(record: IncomingRecord): void {
@@ -101,15 +141,55 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
     if (parsed !== undefined) emit(parsed)
   }
 
+  async function supervise(): Promise<void> {
+    while (!stopping.signal.aborted) {
+      const error = await runConsumer()
+      // Runs after the crash handler of the library has returned, so closing the consumer also
+      // cancels the restart it may have scheduled.
+      await closeClients()
+      if (error === undefined || stopping.signal.aborted) return
+      failures++
+      lastError = error
+      state = 'reconnecting'
+      const delayMs = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures - 1, 20))
+      // Retriable conditions (a broker still starting, a coordinator loading) are routine: info, one
+      // line. Anything else is worth a warning, still without a stack.
+      const fields = { attempt: failures + 1, retryInMs: delayMs, error: error.message, code: error.code }
+      if (error.canRetry) log?.info(fields, 'Dashboard feed: Kafka consumer not ready; reconnecting')
+      else log?.warn(fields, 'Dashboard feed: Kafka consumer failed; reconnecting')
+      await sleep(delayMs, undefined, { signal: stopping.signal }).catch(() => undefined)
+    }
+  }
+
   async function poll(): Promise<void> {
-    // Before the connection is made, a request would start a second retry chain of its own; and a
-    // poll slower than the interval must not be joined by the next one.
-    if (admin === undefined || !connected || polling || stopping.signal.aborted) return
+    // A poll slower than the interval must not be joined by the next one.
+    if (polling || stopping.signal.aborted) return
     polling = true
     try {
+      await Promise.all([pollBridge(), pollLag()])
+    } finally {
+      polling = false
+    }
+  }
+
+  async function pollBridge(): Promise<void> {
+    if (options.bridgeResultsProduced === undefined) return
+    try {
+      bridgeResults = await options.bridgeResultsProduced()
+    } catch {
+      bridgeResults = undefined
+    }
+  }
+
+  /** The lag figure only: the consumer's own events, not these requests, decide the state. */
+  async function pollLag(): Promise<void> {
+    // Before the admin is connected, a request would start a second retry chain of its own.
+    const current = admin
+    if (current === undefined || !adminReady) return
+    try {
       const [ends, committed] = await Promise.all([
-        admin.topicOffsets(topics.input),
-        options.bridgeGroupId ? admin.groupOffsets(options.bridgeGroupId, topics.input) : undefined,
+        current.topicOffsets(topics.input),
+        options.bridgeGroupId ? current.groupOffsets(options.bridgeGroupId, topics.input) : undefined,
       ])
       if (committed !== undefined) {
         let lag = 0
@@ -120,31 +200,10 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
         }
         consumerLag = lag
       }
-      if (state !== 'up' && consumer !== undefined) setState('up')
     } catch (error) {
-      setState('down', toTopicstreamError(error, 'ERR_KAFKA_UNAVAILABLE').message)
-    } finally {
-      polling = false
-    }
-  }
-
-  async function connectLoop(): Promise<void> {
-    while (!stopping.signal.aborted) {
-      try {
-        await connectOnce()
-        // stop() may have run while connecting: it must not leave these clients open.
-        if (stopping.signal.aborted) {
-          await closeClients()
-        } else {
-          connected = true
-          setState('up')
-        }
-        return
-      } catch (error) {
-        setState('down', toTopicstreamError(error, 'ERR_KAFKA_UNAVAILABLE').message)
-        await closeClients()
-        await sleep(RECONNECT_DELAY_MS, undefined, { signal: stopping.signal }).catch(() => undefined)
-      }
+      const failure = toTopicstreamError(error, 'ERR_KAFKA_UNAVAILABLE')
+      log?.debug({ error: failure.message, code: failure.code }, 'Dashboard feed: lag not read')
+      consumerLag = null
     }
   }
 
@@ -152,7 +211,7 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
     const closing = [consumer?.disconnect(), admin?.disconnect()].map((p) => p?.catch(() => undefined))
     consumer = undefined
     admin = undefined
-    connected = false
+    adminReady = false
     await withTimeout(Promise.all(closing), STOP_TIMEOUT_MS)
   }
 
@@ -165,16 +224,18 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
       const model = options.model?.()
       return {
         kafka: state,
-        ...(stateMessage && state !== 'up' ? { kafkaMessage: stateMessage } : {}),
+        ...(state === 'reconnecting' ? { kafkaAttempt: failures + 1 } : {}),
+        ...(lastError && state !== 'up' ? { kafkaMessage: lastError.message } : {}),
         consumerLag,
         dlqCount,
+        ...(bridgeResults === undefined ? {} : { bridgeResultsProduced: bridgeResults }),
         topics,
         ...(model ? { model } : {}),
       }
     },
     start() {
-      if (starting !== undefined) return
-      starting = connectLoop()
+      if (running !== undefined) return
+      running = supervise()
       pollTimer = setInterval(() => void poll(), pollIntervalMs)
       pollTimer.unref()
     },
@@ -182,7 +243,7 @@ export function createOutputFeed(options: OutputFeedOptions): OutputFeed {
       stopping.abort()
       clearInterval(pollTimer)
       listeners.clear()
-      await withTimeout(starting ?? Promise.resolve(), STOP_TIMEOUT_MS)
+      await withTimeout(running ?? Promise.resolve(), STOP_TIMEOUT_MS)
       await closeClients()
     },
   }

@@ -211,6 +211,10 @@ export function createRollingStats(options: RollingStatsOptions = {}): Dashboard
       uptimeSeconds: Math.round((at - startedAt) / 1000),
       kafka: facts?.kafka ?? 'unknown',
       ...(facts?.kafkaMessage ? { kafkaMessage: facts.kafkaMessage } : {}),
+      ...(facts?.kafkaAttempt === undefined ? {} : { kafkaAttempt: facts.kafkaAttempt }),
+      ...(facts?.bridgeResultsProduced === undefined
+        ? {}
+        : { bridgeResultsProduced: facts.bridgeResultsProduced }),
       idleSeconds: lastRecordAt === null ? null : Math.max(0, Math.round((at - lastRecordAt) / 1000)),
       ...(modelFact || model ? { model: modelFact ?? model } : {}),
       ...(facts?.topics ? { topics: facts.topics } : {}),

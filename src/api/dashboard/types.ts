@@ -28,13 +28,22 @@ export interface RecordFeed {
   subscribe(listener: FeedListener): () => void
 }
 
-export type KafkaState = 'up' | 'down' | 'connecting' | 'unknown'
+/**
+ * The dashboard's own Kafka consumer: `connecting` until its first group join, `up` from a join
+ * until it dies, `reconnecting` while it is restarted after a failure (with the attempt and the
+ * last error), `down` when Kafka is known to be unreachable.
+ */
+export type KafkaState = 'up' | 'down' | 'connecting' | 'reconnecting' | 'unknown'
 
 /** Facts about the pipeline that do not travel with each record. */
 export interface PipelineFacts {
   readonly kafka: KafkaState
   /** Human-readable reason when Kafka is not `up`. */
   readonly kafkaMessage?: string
+  /** While `reconnecting`: the attempt under way or next (2 after the first failure). */
+  readonly kafkaAttempt?: number
+  /** Results the bridge in this process has written, when one runs here. */
+  readonly bridgeResultsProduced?: number
   /** Records the classifying consumer group has yet to read (null when unknown). */
   readonly consumerLag: number | null
   /** Records currently in the dead-letter topic (null when unknown). */
@@ -59,6 +68,9 @@ export interface DashboardSnapshot {
   readonly uptimeSeconds: number
   readonly kafka: KafkaState
   readonly kafkaMessage?: string
+  readonly kafkaAttempt?: number
+  /** Results the bridge in this process has written (absent when no bridge runs here). */
+  readonly bridgeResultsProduced?: number
   /** Seconds since the last record arrived; null before the first one. */
   readonly idleSeconds: number | null
   readonly model?: { readonly name: string; readonly version: string }

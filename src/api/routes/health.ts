@@ -35,9 +35,9 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       },
     },
     async (_request, reply) => {
-      const { ready, checks } = readiness.report()
+      const { ready, checks, reasons } = readiness.report()
       if (!ready) reply.code(503)
-      return { status: ready ? 'ready' : 'not_ready', checks }
+      return { status: ready ? 'ready' : 'not_ready', checks, ...(reasons ? { reasons } : {}) }
     },
   )
 

@@ -5,6 +5,7 @@
  */
 import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
 import type { OptionSpecs } from '../../config.js'
+import type { KafkaLibrary } from '../../kafka/types.js'
 import { DEFAULT_PRODUCER_CONFIG as DEFAULTS } from '../../producer/config.js'
 import type { ProducerPart } from '../../producer/part.js'
 import { LOG_OPTIONS, createLogger } from '../../runtime/logger.js'
@@ -13,6 +14,7 @@ import { defineCommand } from '../command.js'
 
 export const PRODUCE_OPTIONS = {
   brokers: BRIDGE_KAFKA_OPTIONS.brokers,
+  kafkaClient: BRIDGE_KAFKA_OPTIONS.kafkaClient,
   topic: {
     kind: 'string',
     env: 'TOPICSTREAM_INPUT_TOPIC',
@@ -110,6 +112,7 @@ and exits 1 when any record was rejected or could not be sent (0 when all were s
           const { producerPart } = await import('../../producer/part.js')
           producer = producerPart({
             brokers: options.brokers,
+            kafkaClient: options.kafkaClient as KafkaLibrary,
             topic: options.topic,
             source: options.source,
             rate: options.rate,

@@ -182,25 +182,38 @@ function renderTotals(categories) {
 function renderState(stats) {
   const banner = $('banner')
   const idle = stats.idleSeconds === null || stats.idleSeconds >= IDLE_AFTER_SECONDS
+  const reason = (stats.kafkaMessage ?? '').replace(/^Kafka is unavailable:\s*/, '')
   let kind = stats.kafka
-  let text = { up: 'Kafka connected', down: 'Kafka unavailable', connecting: 'connecting to Kafka' }[kind]
+  let text = {
+    up: 'Kafka connected',
+    down: 'Kafka unavailable',
+    connecting: 'connecting to Kafka',
+    reconnecting: `reconnecting to Kafka${stats.kafkaAttempt ? ` (attempt ${stats.kafkaAttempt})` : ''}`,
+  }[kind]
   text ??= 'Kafka state unknown'
   banner.hidden = true
   if (stats.kafka === 'down') {
     banner.hidden = false
     banner.dataset.kind = 'down'
-    const reason = (stats.kafkaMessage ?? '').replace(/^Kafka is unavailable:\s*/, '')
     banner.textContent = `Kafka is unreachable${reason ? ` (${reason})` : ''}. Records will appear again once it is back; the classify box still works.`
+  } else if (stats.kafka === 'reconnecting') {
+    banner.hidden = false
+    banner.dataset.kind = 'idle'
+    const attempt = stats.kafkaAttempt ? `attempt ${stats.kafkaAttempt}` : 'retrying'
+    banner.textContent = `The dashboard's Kafka consumer is reconnecting (${attempt}${reason ? `, last error: ${reason}` : ''}). Records will appear once it has joined; the classify box still works.`
   } else if (stats.kafka === 'up' && idle) {
     kind = 'idle'
     text = stats.idleSeconds === null ? 'stream idle' : `idle for ${stats.idleSeconds} s`
     banner.hidden = false
     banner.dataset.kind = 'idle'
     const topic = stats.topics ? ` on ${stats.topics.output}` : ''
+    const produced = stats.bridgeResultsProduced ?? 0
     banner.textContent =
-      stats.idleSeconds === null
-        ? `No classified records${topic} yet. Is a producer writing to ${stats.topics?.input ?? 'the input topic'}?`
-        : `No new records${topic} for ${stats.idleSeconds} s.`
+      stats.idleSeconds !== null
+        ? `No new records${topic} for ${stats.idleSeconds} s.`
+        : produced > 0
+          ? `No records yet while the bridge reports ${formatInt(produced)} results: the dashboard's Kafka consumer is behind or reconnecting.`
+          : `No classified records${topic} yet. Is a producer writing to ${stats.topics?.input ?? 'the input topic'}?`
   } else if (stats.kafka === 'up') {
     text = 'streaming'
   }
