@@ -35,6 +35,7 @@ TRICKY = [
     "x\u0301y combining a\u0308b",
     "𝐁𝐨𝐥𝐝 𝔉𝔯𝔞𝔨𝔱𝔲𝔯 𐐀𐐁 𐐨𐐩 𝟙𝟚",
     "ꟋA xꟋy ꟜB ɤɤ ƛƛ",
+    "ʕΣ ΑΣʕ ΟΔΟΣ𐵐 ΟΔΟΣ\U0001171E ΑΣ'Σ ΑΣ.Β Σ\u0301Α ΑΣ\u00ad ΑΣ👍🏽",
     "don't won't it's O'Neil",
     "",
     "   ...   ",
@@ -164,7 +165,7 @@ def main():
         mapped = chr(cp).lower()
         if mapped != chr(cp):
             lower[f"{cp:x}"] = [ord(c) for c in mapped]
-    write("python-lower.json", {"versions": versions, "lower": lower})
+    write("python-lower.json", {"versions": versions, "lower": lower, "finalSigma": final_sigma()})
 
     classifiers = {
         "versions": versions,
@@ -174,6 +175,31 @@ def main():
         "configs": {name: run(config) for name, config in CONFIGS.items()},
     }
     write("classifiers.json", classifiers)
+
+
+# A capital sigma next to each code point c, and where its lowercase is in the result.
+SIGMA_CONTEXTS = {"cΣ": ("{}\u03a3", -1), "Σc": ("\u03a3{}", 0), "AcΣ": ("A{}\u03a3", -1), "AΣc": ("A\u03a3{}", 1)}
+
+
+def final_sigma():
+    """For each context, the code points c with which Python lowercases the sigma to ς (U+03C2), as
+    inclusive [first, last] pairs, flattened; with every other c it becomes σ (U+03C3)."""
+    out = {}
+    for name, (template, position) in SIGMA_CONTEXTS.items():
+        ranges, start = [], None
+        for cp in range(sys.maxunicode + 2):
+            final = False
+            if cp <= sys.maxunicode:
+                lowered = template.format(chr(cp)).lower()
+                assert lowered[position] in "\u03c2\u03c3"
+                final = lowered[position] == "\u03c2"
+            if final and start is None:
+                start = cp
+            elif not final and start is not None:
+                ranges += [start, cp - 1]
+                start = None
+        out[name] = ranges
+    return out
 
 
 def write(name, value):

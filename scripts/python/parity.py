@@ -5,8 +5,10 @@ For each configuration, scikit-learn fits CountVectorizer -> TfidfTransformer ->
 ComplementNB on the 20 Newsgroups bydate training split and predicts the test split; topicstream
 does the same through its real command line (train, inspect --json, classify --proba). The two
 must agree on the vocabulary size, on every predicted label and on every probability to 1e-9.
-Token parity compares CountVectorizer's analyzer with `topicstream tokenize` on Unicode-heavy
-texts and, when given, the Sanders tweets. Exits 1 on any mismatch.
+Configuration (n) trains on the same posts with numeric labels, written to a JSON Lines file, and
+checks that the classes come out in numpy.unique's numeric order. Token parity compares
+CountVectorizer's analyzer with `topicstream tokenize` on Unicode-heavy texts and, when given, the
+Sanders tweets. Exits 1 on any mismatch.
 
 Usage: parity.py --archive 20news-bydate.tar.gz [--tweets sanders.csv] [--json-out FILE]
 """
@@ -77,6 +79,14 @@ CONFIGS = [
     ),
 ]
 
+# Configuration (n): the 20 newsgroups, in load_files order, relabelled with these integers. Their
+# numeric order (numpy.unique on the labels) differs from their code-point order as strings
+# ("10" < "2"). Every other post writes its label as a float (7.0): numpy then holds the labels as
+# a float array, where 7 and 7.0 are one class, so topicstream must make them one class too.
+# (Fractional labels such as 2.5 are not classes: scikit-learn refuses them as continuous targets.)
+NUMERIC = ("n", "20 groups as numeric labels (JSON Lines), tf-idf, MultinomialNB(alpha=1)")
+NUMERIC_LABELS = [10, 2, 1, 20, 100, 3, -2, 30, -1, 200, 11, 25, 1000, -10, 7, 70, 5, 50, 12, 0]
+
 # Texts chosen to break naive tokenizers: Python's \w differs from JavaScript's \p{L}\p{N}_ on
 # combining marks, other digits and letter-like symbols, and lowercasing has special cases.
 TRICKY_TEXTS = [
@@ -104,6 +114,7 @@ TRICKY_TEXTS = [
     "",
     "   ",
     "ĲSSELMEER ĳ ŉ ǰ ΐ ẖ ẗ ﬆ",
+    "ʕΣ ΑΣʕ ΟΔΟΣ\U00010d50 ΟΔΟΣ\U0001171e Α\U0001171eΣ ΑΣ'Σ ΣΟΦΟΣ\u00ad ΟΔΟΣ\U0001f3fb ꟋΣΣ",
     "Ⓐⓑⓒ ⒜ 🄰 ᴬᴮ ª º ˆ ˇ",
 ]
 
@@ -113,7 +124,7 @@ def main():
     parser.add_argument("--archive", required=True, help="20news-bydate.tar.gz")
     parser.add_argument("--tweets", help="Sanders corpus CSV (column TweetText), for token parity")
     parser.add_argument("--topicstream", help="command running the CLI (default: node <repo>/bin/topicstream.js)")
-    parser.add_argument("--configs", default="abcde", help="which configurations to run (default abcde)")
+    parser.add_argument("--configs", default="abcden", help="which configurations to run (default abcden)")
     parser.add_argument("--json-out", help="also write the results as JSON to this file")
     args = parser.parse_args()
 
@@ -135,6 +146,11 @@ def main():
             models[name] = model
             if not result["ok"]:
                 failures.append(f"config ({name})")
+        if NUMERIC[0] in args.configs:
+            result = run_numeric_config(work, cli)
+            results["configs"].append(result)
+            if not result["ok"]:
+                failures.append(f"config ({NUMERIC[0]})")
         if "a" in models:
             results["partialFit"] = run_partial_fit(work, root, models["a"])
             if not results["partialFit"]["ok"]:
@@ -238,6 +254,89 @@ def run_config(work, archive, cli, name, title, categories, make_pipeline, flags
         "ok": all(checks.values()),
     }
     return result, {"path": model, "pipeline": pipeline, "train": train, "test": test}
+
+
+def label_name(value):
+    """topicstream's name of an integral class: the shortest JSON form of the number (7.0 -> "7")."""
+    return str(int(value))
+
+
+def run_numeric_config(work, cli):
+    name, title = NUMERIC
+    log(f"({name}) {title}")
+    train, test = load_split(work, "train", None), load_split(work, "test", None)
+    dataset = os.path.join(work, "numeric-labels.jsonl")
+    with open(dataset, "w", encoding="utf-8") as out:
+        for i, (text, target) in enumerate(zip(train.data, train.target)):
+            label = NUMERIC_LABELS[target]
+            if isinstance(label, int) and i % 2:
+                label = float(label)
+            out.write(json.dumps({"text": text, "label": label}) + "\n")
+    # scikit-learn gets the labels as they read back from the file: numpy makes a float array of them.
+    with open(dataset, encoding="utf-8") as source:
+        y = np.asarray([json.loads(line)["label"] for line in source])
+    model = os.path.join(work, f"model-{name}.tsmodel")
+    started = time.time()
+    training = subprocess.Popen(
+        cli + ["train", "--dataset", f"jsonl:{dataset}", "--out", model, "--json", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    sk_started = time.time()
+    pipeline = Pipeline([("vect", CountVectorizer()), ("tfidf", TfidfTransformer()), ("clf", MultinomialNB())])
+    pipeline.fit(train.data, y)
+    sk_fit = time.time() - sk_started
+    sk_proba = pipeline.predict_proba(test.data)
+    sk_labels = [label_name(label) for label in pipeline.predict(test.data)]
+    sk_vocab = len(pipeline.named_steps["vect"].vocabulary_)
+    classes = [label_name(label) for label in pipeline.named_steps["clf"].classes_]
+    truth = [label_name(NUMERIC_LABELS[target]) for target in test.target]
+    sk_accuracy = float(np.mean([a == b for a, b in zip(sk_labels, truth)]))
+
+    stdout, stderr = training.communicate()
+    if training.returncode != 0:
+        sys.stderr.write(stderr.decode("utf-8", "replace"))
+        raise SystemExit(f"topicstream train failed ({training.returncode}) for config ({name})")
+    summary = json.loads(stdout)
+    ts_fit = time.time() - started
+    metadata = json.loads(run(cli + ["inspect", "--model", model, "--json"]).stdout)
+    requests = "".join(json.dumps({"id": i, "text": text}) + "\n" for i, text in enumerate(test.data))
+    answers = [json.loads(line) for line in run(cli + ["classify", "--model", model, "--proba"], requests).stdout.splitlines()]
+
+    ts_labels = [answer.get("label") for answer in answers]
+    ts_proba = np.array([[answer.get("probabilities", {}).get(c, np.nan) for c in classes] for answer in answers])
+    ts_accuracy = float(np.mean([a == b for a, b in zip(ts_labels, truth)]))
+    same_labels = sum(a == b for a, b in zip(ts_labels, sk_labels))
+    max_delta = float(np.nanmax(np.abs(ts_proba - sk_proba))) if ts_proba.shape == sk_proba.shape else float("inf")
+    if np.isnan(ts_proba).any():
+        max_delta = float("inf")
+    checks = {
+        # The case only tests something when the two orders differ.
+        "numericOrder": classes != sorted(classes) and len(classes) == len(NUMERIC_LABELS),
+        "classes": metadata["classes"] == classes and metadata.get("labelType") == "number",
+        "vocabulary": sk_vocab == metadata["vocabularySize"] == summary["vocabularySize"],
+        "answers": len(answers) == len(test.data) and all(answer.get("id") == i for i, answer in enumerate(answers)),
+        "labels": same_labels == len(sk_labels),
+        "probabilities": max_delta <= TOLERANCE,
+        "accuracy": ts_accuracy == sk_accuracy,
+    }
+    return {
+        "config": name,
+        "title": title,
+        "trainDocuments": len(train.data),
+        "testDocuments": len(test.data),
+        "classes": classes,
+        "sklearn": {"vocabulary": sk_vocab, "accuracy": sk_accuracy, "fitSeconds": round(sk_fit, 2)},
+        "topicstream": {
+            "vocabulary": metadata["vocabularySize"],
+            "accuracy": ts_accuracy,
+            "trainSeconds": round(ts_fit, 2),
+        },
+        "sameLabels": same_labels,
+        "maxProbabilityDelta": max_delta,
+        "checks": checks,
+        "ok": all(checks.values()),
+    }
 
 
 # Loads a trained model, applies partialFit with the given texts and labels, and prints the

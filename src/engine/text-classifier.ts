@@ -161,18 +161,23 @@ export class TextClassifier {
   /**
    * Online update, like scikit-learn's `partial_fit` after `fit`: the vocabulary and idf stay
    * fixed, the new rows are added to the class and feature counts, and the weights are recomputed.
+   * Labels are class names; a model trained on numeric labels also takes numbers (`2`, `2.0` and
+   * `"2"` are the same class). The classes are those of `fit`: an unknown label is refused.
    */
-  partialFit(texts: readonly string[], labels: readonly string[]): void {
+  partialFit(texts: readonly string[], labels: readonly (string | number)[]): void {
     if (texts.length !== labels.length) {
       throw new TopicstreamError(
         'ERR_TRAINING_INVALID',
         `partialFit got ${texts.length} texts but ${labels.length} labels`,
       )
     }
+    const numeric = this.#metadata.labelType === 'number'
     const targets = labels.map((label) => {
-      const target = this.#classIndex.get(label)
+      const name = typeof label === 'number' && numeric ? String(label) : label
+      const target = typeof name === 'string' ? this.#classIndex.get(name) : undefined
       if (target === undefined) {
-        throw new TopicstreamError('ERR_MODEL_LABEL_UNKNOWN', `The model has no class "${label}"`, {
+        const shown = typeof label === 'string' ? `"${label}"` : String(label)
+        throw new TopicstreamError('ERR_MODEL_LABEL_UNKNOWN', `The model has no class ${shown}`, {
           details: { label, classes: this.#classes },
         })
       }
@@ -197,7 +202,7 @@ export class TextClassifier {
     this.#usePrior = derived.usePrior
     const version = createHash('sha256')
       .update(this.#metadata.version)
-      .update(JSON.stringify([texts, labels]))
+      .update(JSON.stringify([texts, targets.map((target) => this.#classes[target])]))
       .digest('hex')
       .slice(0, 16)
     this.#metadata = Object.freeze({ ...this.#metadata, version })

@@ -7,6 +7,7 @@
  * (`unicode-word-ranges.ts`) and the text is scanned code unit by code unit, without a regex.
  */
 import { FNV_OFFSET, FNV_PRIME } from './term-index.js'
+import { CASED_RANGES, CASE_IGNORABLE_RANGES } from './unicode-case-ranges.js'
 import { WORD_RANGES } from './unicode-word-ranges.js'
 
 /**
@@ -16,17 +17,21 @@ import { WORD_RANGES } from './unicode-word-ranges.js'
  * U+A7D4 → U+A7D5 and U+A7DC → U+019B, which would glue tokens together. Every other ICU-only
  * lowercasing yields a character Python does not count as `\w` either, so it splits tokens the same
  * way. test/engine/lowercase.test.ts checks all code points and fails if a Node upgrade adds some.
- * Known remaining gap: whether a capital sigma ends a word (ς or σ) depends on its neighbours being
- * cased, and a letter new since Unicode 14 is cased for ICU but not for Python, so "ΑΣ" directly
- * followed by such a letter lowercases differently. Both sides would still split there.
+ * The capital sigma is handled apart (see `isFinalSigma`).
  */
 const ICU_ONLY_LOWER = /[\uA7CB\uA7D2\uA7D4\uA7DC]/
 const ICU_ONLY_LOWER_SPLIT = /([\uA7CB\uA7D2\uA7D4\uA7DC])/
-const SUSPECT_LOWERED = [0x0264, 0xa7d3, 0xa7d5, 0x019b]
+/** A text `toLowerCase()` may lowercase unlike Python: with one of those letters or a capital sigma. */
+const NOT_LIKE_PYTHON = /[\u03A3\uA7CB\uA7D2\uA7D4\uA7DC]/
+/** What ICU lowercases those letters to, and σ and ς, which a capital sigma becomes. */
+const SUSPECT_LOWERED = [0x0264, 0xa7d3, 0xa7d5, 0x019b, 0x03c3, 0x03c2]
 
 /** Kinds of BMP code units; 0 is a unit that is not a word character. */
 const WORD = 1
-/** A word character that Node's ICU may have produced by lowercasing a letter Python does not know. */
+/**
+ * A word character ICU's lowercasing may have produced unlike Python: from a letter Python does not
+ * know, or σ or ς from a capital sigma.
+ */
 const SUSPECT_WORD = 2
 /** The first half of a surrogate pair: whether it starts a word depends on the code point. */
 const HIGH_SURROGATE = 3
@@ -81,15 +86,94 @@ export function isAstralWord(codePoint: number): boolean {
   return false
 }
 
-/** Python's `str.lower()` for a text `toLowerCase()` would lowercase differently (see ICU_ONLY_LOWER). */
+const CAPITAL_SIGMA = '\u03a3'
+
+/**
+ * Python's `str.lower()` wherever it matters for tokens: the four letters of ICU_ONLY_LOWER and the
+ * capital sigma follow Python. Other characters that ICU lowercases and Python does not (letters
+ * new since Python's Unicode) are not word characters either way, so they split tokens alike.
+ */
 export function lowerLikePython(text: string): string {
+  let sigma = text.indexOf(CAPITAL_SIGMA)
+  if (sigma < 0) return lowerWithoutSigma(text)
+  // Only Σ lowercases by context, so the pieces between sigmas are lowercased on their own.
+  let lowered = ''
+  let from = 0
+  while (sigma >= 0) {
+    lowered += lowerWithoutSigma(text.slice(from, sigma)) + (isFinalSigma(text, sigma) ? '\u03c2' : '\u03c3')
+    from = sigma + 1
+    sigma = text.indexOf(CAPITAL_SIGMA, from)
+  }
+  return lowered + lowerWithoutSigma(text.slice(from))
+}
+
+/** `lowerLikePython` for a text without a capital sigma. */
+function lowerWithoutSigma(text: string): string {
   if (!ICU_ONLY_LOWER.test(text)) return text.toLowerCase()
   // The odd letters are kept as they are, as Python does; lowercasing the pieces separately is
-  // exact because Python sees those letters as uncased, which also ends a final sigma.
+  // exact because no piece holds a character whose lowercase depends on its neighbours.
   return text
     .split(ICU_ONLY_LOWER_SPLIT)
     .map((piece) => (ICU_ONLY_LOWER.test(piece) ? piece : piece.toLowerCase()))
     .join('')
+}
+
+/**
+ * Whether the capital sigma at `text[index]` lowercases to a final sigma (ς) in Python, as CPython's
+ * `handle_capital_sigma` decides: skipping case-ignorable characters, the previous character is
+ * cased and the next one, if any, is not. Cased and case-ignorable are Python's own properties
+ * (unicode-case-ranges.ts); ICU's newer ones differ on letters added since and on a few others
+ * (U+0295 ʕ is cased in Python, U+1171E is case-ignorable there).
+ */
+function isFinalSigma(text: string, index: number): boolean {
+  let i = index
+  let before = CASE_OTHER
+  while (i > 0) {
+    i -= 1
+    let codePoint = text.charCodeAt(i)
+    if (codePoint >= 0xdc00 && codePoint <= 0xdfff && i > 0) {
+      const high = text.charCodeAt(i - 1)
+      if (high >= 0xd800 && high <= 0xdbff) {
+        codePoint = ((high - 0xd800) << 10) + (codePoint - 0xdc00) + 0x10000
+        i--
+      }
+    }
+    before = caseKind(codePoint)
+    if (before !== CASE_IGNORABLE) break
+  }
+  if (before !== CASED) return false
+  for (let j = index + 1; j < text.length; j++) {
+    const codePoint = text.codePointAt(j) as number
+    if (codePoint > 0xffff) j++
+    const after = caseKind(codePoint)
+    if (after !== CASE_IGNORABLE) return after !== CASED
+  }
+  return true
+}
+
+/** Kinds of code points for the final sigma: neither cased nor case-ignorable, … */
+const CASE_OTHER = 0
+/** … cased (and not case-ignorable), … */
+const CASED = 1
+/** … case-ignorable (whether cased or not: the rule skips them). */
+const CASE_IGNORABLE = 2
+
+function caseKind(codePoint: number): number {
+  if (inRanges(CASE_IGNORABLE_RANGES, codePoint)) return CASE_IGNORABLE
+  return inRanges(CASED_RANGES, codePoint) ? CASED : CASE_OTHER
+}
+
+/** Whether `codePoint` lies in one of the flattened inclusive `[first, last]` pairs (binary search). */
+function inRanges(ranges: readonly number[], codePoint: number): boolean {
+  let lo = 0
+  let hi = (ranges.length >> 1) - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (codePoint < ranges[2 * mid]) hi = mid - 1
+    else if (codePoint > ranges[2 * mid + 1]) lo = mid + 1
+    else return true
+  }
+  return false
 }
 
 /** Span buffers up to this many tokens are kept between texts; larger ones only while a text needs them. */
@@ -246,7 +330,9 @@ export class TokenSpans {
 export function scanText(text: string, spans: TokenSpans): string {
   let lowered = text.toLowerCase()
   spans.scan(lowered)
-  if (spans.suspect && ICU_ONLY_LOWER.test(text)) {
+  // Only a text whose lowercase holds a suspect character (σ and ς among them) is looked at again:
+  // the common case pays nothing for the rare letters and for the context of a capital sigma.
+  if (spans.suspect && NOT_LIKE_PYTHON.test(text)) {
     lowered = lowerLikePython(text)
     spans.scan(lowered)
   }

@@ -4,12 +4,14 @@
  */
 import { createHash } from 'node:crypto'
 import { TopicstreamError } from '../errors.js'
+import { isNumericLabelName, labelComparator } from './datasets/labeled.js'
 import { computeWeights } from './naive-bayes.js'
 import { TermIndex } from './term-index.js'
 import { TextClassifier, addDocument } from './text-classifier.js'
 import { TokenSpans, compareCodePoints, scanText } from './tokenizer.js'
 import {
   DEFAULT_TRAINING_PARAMS,
+  type LabelType,
   type LabeledDocuments,
   type ModelMetadata,
   type ProgressListener,
@@ -33,7 +35,7 @@ export function trainClassifier(
   onProgress?: ProgressListener,
 ): TextClassifier {
   const settings = validateTrainingParams({ ...DEFAULT_TRAINING_PARAMS, ...params })
-  const { classes, targets } = orderClasses(train)
+  const { classes, targets, labelType } = orderClasses(train)
   const texts = train.texts
   const documents = texts.length
 
@@ -56,6 +58,8 @@ export function trainClassifier(
     formatVersion: MODEL_FORMAT_VERSION,
     version: contentVersion(classes, terms.terms, derived.weights, derived.classLogPrior),
     classes: Object.freeze(classes),
+    // Written only for numeric labels: string-label models keep the metadata they always had.
+    ...(labelType === 'number' ? { labelType } : {}),
     vocabularySize: terms.terms.length,
     params: settings,
     dataset: Object.freeze({
@@ -77,9 +81,20 @@ export function trainClassifier(
   })
 }
 
-/** scikit-learn sorts the labels (code-point order); targets are remapped to that order. */
-function orderClasses(train: LabeledDocuments): { classes: string[]; targets: Int32Array } {
+/**
+ * scikit-learn's classes are numpy.unique of the labels: strings in code-point order, numbers in
+ * numeric order (`labelType`). Targets are remapped to that order.
+ */
+function orderClasses(train: LabeledDocuments): {
+  classes: string[]
+  targets: Int32Array
+  labelType: LabelType
+} {
   const given = train.classes
+  const labelType = train.labelType ?? 'string'
+  if (labelType !== 'string' && labelType !== 'number') {
+    throw new TopicstreamError('ERR_TRAINING_INVALID', `Unknown label type "${String(labelType)}"`)
+  }
   if (train.targets.length !== train.texts.length) {
     throw new TopicstreamError(
       'ERR_TRAINING_INVALID',
@@ -89,7 +104,17 @@ function orderClasses(train: LabeledDocuments): { classes: string[]; targets: In
   if (new Set(given).size !== given.length) {
     throw new TopicstreamError('ERR_TRAINING_INVALID', 'Class names must be unique')
   }
-  const classes = [...given].sort(compareCodePoints)
+  if (labelType === 'number') {
+    const bad = given.find((name) => !isNumericLabelName(name))
+    if (bad !== undefined) {
+      throw new TopicstreamError(
+        'ERR_TRAINING_INVALID',
+        `Numeric labels need integer class names in their shortest form ("2", "-10"), got "${bad}"`,
+        { details: { class: bad } },
+      )
+    }
+  }
+  const classes = [...given].sort(labelComparator(labelType))
   const remap = given.map((label) => classes.indexOf(label))
   const targets = new Int32Array(train.targets.length)
   const seen = new Int32Array(classes.length)
@@ -116,7 +141,7 @@ function orderClasses(train: LabeledDocuments): { classes: string[]; targets: In
   if (classes.length < 2) {
     throw new TopicstreamError('ERR_TRAINING_INVALID', 'Training needs at least two classes')
   }
-  return { classes, targets }
+  return { classes, targets, labelType }
 }
 
 interface Vocabulary {

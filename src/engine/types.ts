@@ -75,6 +75,14 @@ export const DEFAULT_TRAINING_PARAMS: TrainingParams = Object.freeze({
   maxDf: 1,
 })
 
+/**
+ * What the labels of a dataset were, which decides the class order (numpy.unique's): `string`
+ * labels sort by code point ("10" before "9"), `number` labels (integers) numerically (9 before
+ * 10). Class names are strings either way; a number's name is its shortest JSON form ("2", never
+ * "2.0").
+ */
+export type LabelType = 'string' | 'number'
+
 /** A labelled corpus as the loaders return it. */
 export interface LabeledDocuments {
   readonly texts: readonly string[]
@@ -82,6 +90,8 @@ export interface LabeledDocuments {
   readonly targets: Int32Array | readonly number[]
   /** Sorted class names. */
   readonly classes: readonly string[]
+  /** How the classes are ordered; absent means `string`. */
+  readonly labelType?: LabelType
 }
 
 export interface Dataset {
@@ -99,6 +109,11 @@ export interface ModelMetadata {
   /** Short content hash: changes whenever the weights change. */
   readonly version: string
   readonly classes: readonly string[]
+  /**
+   * `number` when the model was trained on numeric labels (its classes are then in numeric order);
+   * absent for string labels, and in files written before numeric labels existed.
+   */
+  readonly labelType?: LabelType
   readonly vocabularySize: number
   readonly params: TrainingParams
   readonly dataset: {

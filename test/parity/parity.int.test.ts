@@ -1,7 +1,8 @@
 /**
  * scikit-learn is the oracle: scripts/python/parity.py trains every configuration on both sides
  * (topicstream through its real CLI) and compares vocabulary, labels and probabilities (≤ 1e-9),
- * then tokens on Unicode-heavy texts and the Sanders tweets.
+ * then tokens on Unicode-heavy texts and the Sanders tweets. Configuration (n) relabels the 20
+ * newsgroups with numbers, so the class order must be numpy.unique's numeric one.
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -18,6 +19,7 @@ const tweets = realTweets.path
 
 interface ConfigResult {
   config: string
+  classes?: string[]
   testDocuments: number
   sameLabels: number
   maxProbabilityDelta: number
@@ -70,6 +72,11 @@ describe.skipIf(!hasArchive)('parity with scikit-learn', () => {
       expect(result?.topicstream.accuracy.toFixed(4)).toBe(figures.accuracy)
     }
     expect(byName.get('d')?.ok).toBe(true)
+    // Numeric labels: the same posts and vocabulary as (b), classes in numeric order.
+    const numeric = byName.get('n')
+    expect(numeric?.ok).toBe(true)
+    expect(numeric?.topicstream.vocabulary).toBe(130_107)
+    expect(numeric?.classes?.slice(0, 8)).toEqual(['-10', '-2', '-1', '0', '1', '2', '3', '5'])
     for (const result of results.configs) {
       expect(result.ok).toBe(true)
       expect(result.sameLabels).toBe(result.testDocuments)

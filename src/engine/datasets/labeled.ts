@@ -1,22 +1,61 @@
 /**
  * Turning (text, label) pairs into the `LabeledDocuments` shape the trainer takes, with the same
- * class order scikit-learn uses: class names sorted by code point, targets as class indices.
+ * class order scikit-learn uses (numpy.unique's): string labels sorted by code point, numeric
+ * labels sorted numerically; targets are class indices.
  */
 import { TopicstreamError } from '../../errors.js'
 import { compareCodePoints } from '../tokenizer.js'
-import type { LabeledDocuments } from '../types.js'
+import type { LabelType, LabeledDocuments } from '../types.js'
 
-export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(compareCodePoints)
+/**
+ * The class name of a numeric label: the number in its shortest JSON form, so that `1` and `1.0`
+ * (equal numbers, one class for numpy) are both "1". Returns a reason when the number cannot be a
+ * class: scikit-learn's classifiers refuse fractional labels ("continuous" targets, such as 2.5),
+ * and an integer beyond ±(2^53 − 1) is not held exactly (two such labels could merge silently).
+ */
+export function numericLabelName(value: number): string | { readonly reason: string } {
+  if (!Number.isInteger(value)) {
+    return {
+      reason: `${value} is not an integer: scikit-learn refuses fractional labels as continuous targets; write it as a string`,
+    }
+  }
+  if (!Number.isSafeInteger(value)) {
+    return { reason: `${value} is too large to be an exact class (beyond ±2^53 − 1); write it as a string` }
+  }
+  // String(-0) is "0", like JSON.stringify.
+  return String(value)
 }
 
-/** Builds documents whose classes are the sorted distinct labels (or the given class list). */
+/** Whether `name` is what `numericLabelName` gives for some number. */
+export function isNumericLabelName(name: string): boolean {
+  return numericLabelName(Number(name)) === name
+}
+
+/** The order numpy.unique gives labels of that type: code points, or numeric value. */
+export function labelComparator(labelType: LabelType = 'string'): (a: string, b: string) => number {
+  return labelType === 'number' ? compareNumericNames : compareCodePoints
+}
+
+function compareNumericNames(a: string, b: string): number {
+  return Number(a) - Number(b)
+}
+
+export function sortedUnique(values: Iterable<string>, labelType: LabelType = 'string'): string[] {
+  return [...new Set(values)].sort(labelComparator(labelType))
+}
+
+/**
+ * Builds documents whose classes are the sorted distinct labels (or the given class list).
+ * `labelType` says how the class names compare; numeric labels are given by `numericLabelName`.
+ */
 export function toLabeledDocuments(
   texts: readonly string[],
   labels: readonly string[],
-  classes: readonly string[] = sortedUnique(labels),
+  classes?: readonly string[],
+  labelType: LabelType = 'string',
 ): LabeledDocuments {
-  const index = new Map(classes.map((name, i) => [name, i]))
+  const names = classes ?? sortedUnique(labels, labelType)
+  const index = new Map(names.map((name, i) => [name, i]))
   const targets = new Int32Array(labels.length)
   for (let i = 0; i < labels.length; i++) {
     const target = index.get(labels[i])
@@ -25,7 +64,9 @@ export function toLabeledDocuments(
     }
     targets[i] = target
   }
-  return { texts, targets, classes }
+  return labelType === 'number'
+    ? { texts, targets, classes: names, labelType }
+    : { texts, targets, classes: names }
 }
 
 /**
@@ -62,5 +103,5 @@ export function filterClasses(documents: LabeledDocuments, classes: readonly str
     texts.push(documents.texts[i])
     labels.push(label)
   }
-  return toLabeledDocuments(texts, labels, classes)
+  return toLabeledDocuments(texts, labels, classes, documents.labelType)
 }

@@ -41,7 +41,7 @@ function pick(documents: LabeledDocuments, isTest: Uint8Array, side: 0 | 1): Lab
     texts.push(documents.texts[i])
     targets.push(documents.targets[i])
   }
-  return { texts, targets: Int32Array.from(targets), classes: documents.classes }
+  return { ...documents, texts, targets: Int32Array.from(targets) }
 }
 
 /** Fisher–Yates, in place, drawing from `random` (values in [0, 1)). */

@@ -1,14 +1,21 @@
 /**
  * Labelled texts in one file: CSV with a header row, or JSON Lines. Every row must have a string
- * text and a non-empty string label; a row that does not is an error naming its line, never
- * skipped, because a silently smaller training set is worse than a failed run.
+ * text and a label; a row that does not is an error naming its line, never skipped, because a
+ * silently smaller training set is worse than a failed run.
+ *
+ * Labels are non-empty strings, or (JSON Lines only) integral JSON numbers. As with scikit-learn,
+ * whose classes are numpy.unique of the labels, string classes sort by code point and numeric
+ * classes numerically; a number's class name is its shortest JSON form, so 1 and 1.0 are one class.
+ * A fractional number (2.5) is refused, as scikit-learn's classifiers refuse continuous targets, and
+ * so is a file mixing strings and numbers, as scikit-learn refuses a mix of label types. CSV cells
+ * are always strings: a CSV label column of digits sorts as text ("10" before "9").
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'csv-parse/sync'
 import { TopicstreamError } from '../../errors.js'
 import type { Dataset } from '../types.js'
-import { filterClasses, selectCategories, sortedUnique, toLabeledDocuments } from './labeled.js'
+import { filterClasses, numericLabelName, selectCategories, toLabeledDocuments } from './labeled.js'
 import { decodeUtf8 } from './text.js'
 
 export interface TabularOptions {
@@ -21,7 +28,11 @@ export interface TabularOptions {
 
 interface Rows {
   readonly texts: string[]
+  /** Class names: the label itself, or a number's `numericLabelName`. */
   readonly labels: string[]
+  /** The first row with a string label and the first with a number label, for the mixed-type error. */
+  firstString?: { readonly line: number; readonly label: string }
+  firstNumber?: { readonly line: number; readonly label: number }
 }
 
 export async function loadCsv(path: string, options: TabularOptions = {}): Promise<Dataset> {
@@ -101,11 +112,23 @@ function addRow(
   labelColumn: string,
 ): void {
   if (typeof text !== 'string') throw invalid(path, line, `"${textColumn}" is missing or not a string`)
-  if (typeof label !== 'string' || label === '') {
+  let name: string
+  if (typeof label === 'number') {
+    const numeric = numericLabelName(label)
+    if (typeof numeric !== 'string') throw invalid(path, line, `"${labelColumn}" ${numeric.reason}`)
+    name = numeric
+    rows.firstNumber ??= { line, label }
+  } else if (typeof label === 'string' && label !== '') {
+    name = label
+    rows.firstString ??= { line, label }
+  } else if (label === undefined || label === '') {
     throw invalid(path, line, `"${labelColumn}" is missing, empty or not a string`)
+  } else {
+    const got = label === null ? 'null' : Array.isArray(label) ? 'an array' : `a ${typeof label}`
+    throw invalid(path, line, `"${labelColumn}" must be a string or a number, got ${got}`)
   }
   rows.texts.push(text)
-  rows.labels.push(label)
+  rows.labels.push(name)
 }
 
 function toDataset(
@@ -118,7 +141,23 @@ function toDataset(
   if (rows.texts.length === 0) {
     throw new TopicstreamError('ERR_DATASET_INVALID', `${path} has no rows`, { details: { path } })
   }
-  const all = toLabeledDocuments(rows.texts, rows.labels, sortedUnique(rows.labels))
+  const { firstString, firstNumber } = rows
+  if (firstString && firstNumber) {
+    throw new TopicstreamError(
+      'ERR_DATASET_INVALID',
+      `${path} mixes string and number labels (line ${firstString.line}: ${JSON.stringify(firstString.label)}, ` +
+        `line ${firstNumber.line}: ${JSON.stringify(firstNumber.label)}); scikit-learn refuses such a mix. ` +
+        'Write every label as a string, or every label as a number.',
+      {
+        details: {
+          path,
+          stringLabel: { line: firstString.line, label: firstString.label },
+          numberLabel: { line: firstNumber.line, label: firstNumber.label },
+        },
+      },
+    )
+  }
+  const all = toLabeledDocuments(rows.texts, rows.labels, undefined, firstNumber ? 'number' : 'string')
   const train = filterClasses(all, selectCategories(all.classes, options.categories))
   return { source, train, fingerprint }
 }

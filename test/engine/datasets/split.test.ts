@@ -33,6 +33,18 @@ describe('splitTrainTest', () => {
     expect(new Set(train.targets)).toEqual(new Set([0, 1]))
   })
 
+  it('keeps the label type, so numeric labels stay in numeric order after a split', () => {
+    const documents = {
+      texts: Array.from({ length: 20 }, (_, i) => `doc ${i}`),
+      targets: Int32Array.from({ length: 20 }, (_, i) => i % 2),
+      classes: ['2', '10'],
+      labelType: 'number' as const,
+    }
+    const { train, test } = splitTrainTest(documents, { testSize: 0.25, seed: 1 })
+    expect(train.labelType).toBe('number')
+    expect(test.labelType).toBe('number')
+  })
+
   it('rejects a test size outside (0, 1)', () => {
     expect(() => splitTrainTest(documents, { testSize: 1 })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),

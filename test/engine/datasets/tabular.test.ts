@@ -42,6 +42,13 @@ describe('CSV loader', () => {
     })
   })
 
+  it('keeps numeric-looking labels as strings, in code-point order', async () => {
+    const path = await writeTemp('data.csv', 'text,label\na,10\nb,2\nc,1\nd,1.0\n')
+    const dataset = await loadCsv(path)
+    expect(dataset.train.classes).toEqual(['1', '1.0', '10', '2'])
+    expect(dataset.train.labelType).toBeUndefined()
+  })
+
   it('rejects a file that is not UTF-8', async () => {
     const path = await writeTemp('data.csv', Buffer.from('text,label\ncaf\xe9,a\n', 'latin1'))
     await expect(loadCsv(path)).rejects.toMatchObject({
@@ -89,6 +96,69 @@ describe('JSON Lines loader', () => {
     expect(dataset.train.classes).toEqual(['even', 'odd'])
     expect(dataset.train.texts).toHaveLength(20)
     expect(dataset.test).toBeUndefined()
+  })
+
+  it('accepts JSON numbers as labels, ordered numerically, 1 and 1.0 one class', async () => {
+    const rows = [
+      { text: 'a', label: 10 },
+      { text: 'b', label: 2 },
+      { text: 'c', label: 1 },
+      { text: 'd', label: 20 },
+      { text: 'e', label: 5 },
+      { text: 'f', label: -3 },
+    ]
+    const lines = rows.map((row) => JSON.stringify(row))
+    lines.push('{"text":"g","label":1.0}', '{"text":"h","label":2e0}', '{"text":"i","label":-0}')
+    const path = await writeTemp('data.jsonl', lines.join('\n'))
+    const dataset = await loadJsonl(path)
+    // numpy.unique([10, 2, 1, 20, 5, -3, 1.0, 2.0, -0.0]) == [-3, -0, 1, 2, 5, 10, 20]
+    expect(dataset.train.classes).toEqual(['-3', '0', '1', '2', '5', '10', '20'])
+    expect(dataset.train.labelType).toBe('number')
+    expect([...dataset.train.targets]).toEqual([5, 3, 2, 6, 4, 0, 2, 3, 1])
+  })
+
+  it('keeps string labels that look like numbers in code-point order', async () => {
+    const path = await writeTemp('data.jsonl', '{"text":"a","label":"10"}\n{"text":"b","label":"9"}\n')
+    const dataset = await loadJsonl(path)
+    expect(dataset.train.classes).toEqual(['10', '9'])
+    expect(dataset.train.labelType).toBeUndefined()
+  })
+
+  it('selects numeric categories by class name', async () => {
+    const lines = [10, 2, 1, 10].map((label, i) => JSON.stringify({ text: `t${i}`, label }))
+    const path = await writeTemp('data.jsonl', lines.join('\n'))
+    const dataset = await loadJsonl(path, { categories: ['10', '1'] })
+    expect(dataset.train).toMatchObject({ classes: ['1', '10'], labelType: 'number' })
+    expect(dataset.train.texts).toEqual(['t0', 't2', 't3'])
+  })
+
+  it('refuses a mix of string and number labels, naming one of each', async () => {
+    const path = await writeTemp(
+      'data.jsonl',
+      '{"text":"a","label":"sports"}\n{"text":"b","label":"tech"}\n{"text":"c","label":3}\n',
+    )
+    await expect(loadJsonl(path)).rejects.toMatchObject({
+      code: 'ERR_DATASET_INVALID',
+      message: expect.stringContaining(
+        `${path} mixes string and number labels (line 1: "sports", line 3: 3)`,
+      ),
+      details: { path, stringLabel: { line: 1, label: 'sports' }, numberLabel: { line: 3, label: 3 } },
+    })
+  })
+
+  it.each([
+    ['{"text":"a","label":true}', 'must be a string or a number, got a boolean'],
+    ['{"text":"a","label":null}', 'must be a string or a number, got null'],
+    ['{"text":"a","label":[1]}', 'must be a string or a number, got an array'],
+    ['{"text":"a","label":2.5}', '2.5 is not an integer: scikit-learn refuses fractional labels'],
+    ['{"text":"a","label":1e400}', 'Infinity is not an integer'],
+    ['{"text":"a","label":12345678901234567890}', '12345678901234567000 is too large to be an exact class'],
+  ])('refuses a label that cannot be a class: %s', async (line, why) => {
+    const path = await writeTemp('data.jsonl', `{"text":"a","label":1}\n${line}\n`)
+    await expect(loadJsonl(path)).rejects.toMatchObject({
+      code: 'ERR_DATASET_INVALID',
+      message: expect.stringContaining(`${path}:2: "label" ${why}`),
+    })
   })
 
   it('reports a missing file as ERR_DATASET_NOT_FOUND', async () => {
