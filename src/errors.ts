@@ -9,7 +9,7 @@ export const ERROR_CODES = {
   ERR_TEXT_TOO_LARGE: 'The text is larger than the configured maximum (bytes of UTF-8).',
   ERR_TEXT_NOT_UTF8: 'The input bytes are not valid UTF-8.',
   ERR_BATCH_TOO_LARGE: 'A batch holds more texts than the configured maximum.',
-  ERR_REQUEST_INVALID: 'The request does not match its schema (wrong types, unknown fields, malformed JSON).',
+  ERR_REQUEST_INVALID: 'The request does not match its schema (wrong types, unknown fields, malformed JSON or protobuf).',
   ERR_PAYLOAD_TOO_LARGE: 'The request body is larger than the configured limit.',
   // Models
   ERR_MODEL_NOT_FOUND: 'No model is registered under that name, or the model file does not exist.',
@@ -32,6 +32,12 @@ export const ERROR_CODES = {
   ERR_RATE_LIMITED: 'Too many requests from this client.',
   ERR_NOT_READY: 'The service is not ready (models loading, Kafka unavailable, or shutting down).',
   ERR_ROUTE_NOT_FOUND: 'No such HTTP route or gRPC method.',
+  ERR_METHOD_NOT_ALLOWED:
+    'The HTTP route exists but not for this method (the `allow` header lists those it has).',
+  ERR_UNSUPPORTED_MEDIA_TYPE:
+    'The request body has a content type the route does not accept (send application/json).',
+  ERR_REQUEST_TIMEOUT: 'The request headers or body did not arrive within the configured timeout.',
+  ERR_HEADERS_TOO_LARGE: 'The request headers are larger than the server accepts.',
   // Kafka
   ERR_KAFKA_UNAVAILABLE: 'The Kafka cluster cannot be reached.',
   ERR_KAFKA_RECORD_INVALID:

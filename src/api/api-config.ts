@@ -2,6 +2,7 @@
  * Settings shared by the REST and gRPC adapters. The CLI validates them once (serve's option
  * table); `resolveApiConfig` fills the defaults for embedders and tests, then freezes.
  */
+import { TopicstreamError } from '../errors.js'
 import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'
 
 export interface ApiConfig {
@@ -24,6 +25,13 @@ export interface ApiConfig {
   readonly docs: boolean
   /** Register the echo routes used by the load tests. Never on by default. */
   readonly benchmarkRoutes: boolean
+  /**
+   * Longest time to receive a whole REST request (headers and body), in ms; a request still
+   * incomplete then gets 408 ERR_REQUEST_TIMEOUT and its connection is closed. 0 disables.
+   */
+  readonly requestTimeoutMs: number
+  /** Longest time to receive a REST request's headers, in ms; at most `requestTimeoutMs`. */
+  readonly headersTimeoutMs: number
 }
 
 export const DEFAULT_API_CONFIG: ApiConfig = Object.freeze({
@@ -37,8 +45,22 @@ export const DEFAULT_API_CONFIG: ApiConfig = Object.freeze({
   corsOrigins: Object.freeze([]),
   docs: true,
   benchmarkRoutes: false,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
 })
 
 export function resolveApiConfig(config: Partial<ApiConfig> = {}): ApiConfig {
-  return Object.freeze({ ...DEFAULT_API_CONFIG, ...config })
+  const resolved = { ...DEFAULT_API_CONFIG, ...config }
+  const { requestTimeoutMs, headersTimeoutMs } = resolved
+  // Node refuses a headers timeout longer than the request timeout; so do we, with our own error.
+  if (requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs) {
+    if (config.headersTimeoutMs !== undefined) {
+      throw new TopicstreamError(
+        'ERR_CONFIG_INVALID',
+        `The headers timeout (${headersTimeoutMs} ms) must not exceed the request timeout (${requestTimeoutMs} ms)`,
+      )
+    }
+    return Object.freeze({ ...resolved, headersTimeoutMs: requestTimeoutMs })
+  }
+  return Object.freeze(resolved)
 }

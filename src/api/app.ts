@@ -12,10 +12,19 @@ import Fastify, {
   type onRequestHookHandler,
 } from 'fastify'
 import type { ModelRegistry } from '../engine/model-registry.js'
-import { TopicstreamError } from '../errors.js'
 import { packageVersion } from '../version.js'
 import { type ApiConfig, resolveApiConfig } from './api-config.js'
-import { errorBody, errorBodySchema, httpStatusOf, toHttpError } from './http-errors.js'
+import { errorBody, errorBodySchema, toHttpError } from './http-errors.js'
+import {
+  addShortFormsToDocument,
+  clientErrorHandler,
+  createRouteTable,
+  frameworkErrors,
+  notFoundHandler,
+  rewriteShortForms,
+  timeoutOptions,
+  useUtf8JsonParser,
+} from './http-protocol.js'
 import { type ApiMetrics, createMetrics, recordModels } from './metrics.js'
 import { type ReadinessChecks, createReadiness } from './readiness.js'
 import { classifyRoutes } from './routes/classify.js'
@@ -69,19 +78,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // the classification.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    ...timeoutOptions(config),
+    clientErrorHandler,
+    frameworkErrors,
+    rewriteUrl: rewriteShortForms,
   })
+  const allowedMethods = createRouteTable(app)
+  useUtf8JsonParser(app)
 
+  const notFound = notFoundHandler(allowedMethods)
   app.setErrorHandler((error, request, reply) => {
+    // An unknown route whose body could not be parsed (e.g. QUERY without content type) is still
+    // an unknown route, or a known one with the wrong method.
+    if (request.is404) return notFound(request, reply)
     const { status, error: ours } = toHttpError(error)
     if (status >= 500) request.log.error({ err: error, code: ours.code }, 'request failed')
     if (ours.code === 'ERR_NOT_READY') reply.header('retry-after', '1')
     if (ours.code === 'ERR_UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer')
     return reply.code(status).send(errorBody(ours))
   })
-  app.setNotFoundHandler((request, reply) => {
-    const error = new TopicstreamError('ERR_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url}`)
-    return reply.code(httpStatusOf(error)).send(errorBody(error))
-  })
+  app.setNotFoundHandler(notFound)
 
   app.addHook('onResponse', (request, reply, done) => {
     const labels = {
@@ -114,6 +130,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
     },
+    transformObject: (documentObject) =>
+      'openapiObject' in documentObject
+        ? addShortFormsToDocument(documentObject.openapiObject)
+        : documentObject.swaggerObject,
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   })
   if (config.docs) await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -141,7 +161,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const requireApiKey = apiKeyHook(config.apiKeys)
   await app.register(
     async (v1) => {
-      await securedScope(v1, config, requireApiKey)
+      await securedScope(v1, config)
       await v1.register(classifyRoutes, { registry, config, metrics })
       await v1.register(modelRoutes, { registry })
       if (config.benchmarkRoutes) await v1.register(echoRoutes, { config })

@@ -28,6 +28,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   ERR_RATE_LIMITED: 429,
   ERR_NOT_READY: 503,
   ERR_ROUTE_NOT_FOUND: 404,
+  ERR_METHOD_NOT_ALLOWED: 405,
+  ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  ERR_REQUEST_TIMEOUT: 408,
+  ERR_HEADERS_TOO_LARGE: 431,
   ERR_KAFKA_UNAVAILABLE: 503,
   ERR_KAFKA_RECORD_INVALID: 400,
   ERR_KAFKA_PRODUCE_FAILED: 503,
@@ -93,7 +97,7 @@ function fromFastify(error: unknown): TopicstreamError {
         cause: error,
       })
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new TopicstreamError('ERR_REQUEST_INVALID', 'The body must be application/json', {
+      return new TopicstreamError('ERR_UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json', {
         cause: error,
       })
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

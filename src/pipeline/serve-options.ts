@@ -50,20 +50,27 @@ export const SERVE_OPTIONS = {
     description: 'Serve gRPC (--no-grpc to turn off)',
   },
 
+  apiKeyFile: {
+    kind: 'string',
+    env: 'TOPICSTREAM_API_KEY_FILE',
+    description:
+      'Require the API keys in this file (one per line; blank lines and # comments ignored) as `Authorization: Bearer KEY` on /v1, /classify, the dashboard data and gRPC; recommended over --api-key, whose values other local users can see in `ps`',
+  },
   apiKey: {
     kind: 'list',
     repeatable: true,
     secret: true,
     env: 'TOPICSTREAM_API_KEYS',
     description:
-      'Require this API key (repeatable; env: comma-separated) as `Authorization: Bearer KEY` on /v1, the dashboard data and gRPC',
+      'Require this API key (repeatable; env: comma-separated), in addition to those of --api-key-file; visible in `ps`, prefer --api-key-file',
   },
   rateLimit: {
     kind: 'integer',
     env: 'TOPICSTREAM_RATE_LIMIT',
     default: DEFAULT_API_CONFIG.rateLimit,
     min: 0,
-    description: 'REST requests per client (API key, else address) per window; 0 = unlimited',
+    description:
+      'REST requests per client per window (counted per API key, else per address; failed authentication counts against the address); 0 = unlimited',
   },
   rateLimitWindow: {
     kind: 'integer',
@@ -98,6 +105,21 @@ export const SERVE_OPTIONS = {
     default: DEFAULT_API_CONFIG.bodyLimit,
     min: 1024,
     description: 'Largest REST request body in bytes',
+  },
+  requestTimeout: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_REQUEST_TIMEOUT_MS',
+    default: DEFAULT_API_CONFIG.requestTimeoutMs,
+    min: 0,
+    description:
+      'Longest time to receive a whole REST request, headers and body (ms); slower requests get 408 and are closed; 0 = no limit',
+  },
+  headersTimeout: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_HEADERS_TIMEOUT_MS',
+    default: DEFAULT_API_CONFIG.headersTimeoutMs,
+    min: 1,
+    description: "Longest time to receive a REST request's headers (ms); at most --request-timeout",
   },
   grpcMaxMessageBytes: {
     kind: 'integer',

@@ -4,6 +4,7 @@
  * says "not ready" while large models load.
  */
 import type { ApiConfig } from '../api/api-config.js'
+import { apiKeys } from '../api/api-keys.js'
 import type { AppExtension } from '../api/app.js'
 import { createMetrics } from '../api/metrics.js'
 import type { ReadinessChecks } from '../api/readiness.js'
@@ -114,11 +115,13 @@ export function apiConfig(options: ServeOptions): Partial<ApiConfig> {
     maxBatch: options.maxBatch,
     bodyLimit: options.bodyLimit,
     grpcMaxMessageBytes: options.grpcMaxMessageBytes,
-    apiKeys: options.apiKey ?? [],
+    apiKeys: apiKeys(options),
     rateLimit: options.rateLimit,
     rateLimitWindowMs: options.rateLimitWindow,
     corsOrigins: options.corsOrigin ?? [],
     docs: options.docs,
     benchmarkRoutes: options.benchmarkRoutes,
+    requestTimeoutMs: options.requestTimeout,
+    headersTimeoutMs: options.headersTimeout,
   }
 }

@@ -31,7 +31,10 @@ describe('error mappings', () => {
       status: 413,
       error: { code: 'ERR_PAYLOAD_TOO_LARGE' },
     })
-    expect(toHttpError(fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415)).status).toBe(400)
+    expect(toHttpError(fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415))).toMatchObject({
+      status: 415,
+      error: { code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
+    })
     expect(toHttpError(new Error('boom'))).toMatchObject({ status: 500, error: { code: 'ERR_INTERNAL' } })
   })
 

@@ -12,7 +12,7 @@ import { toProtoResponse } from '../grpc/proto-mapping.js'
 export function createEchoService(config: ApiConfig, context: CallContext): EchoServer {
   const checkText: TextCheck = createTextCheck(config.maxTextBytes)
   const response = toProtoResponse(ECHO_RESULT)
-  const echo = (text: string) => {
+  const echo = (text: string | undefined) => {
     checkText(text)
     return response
   }

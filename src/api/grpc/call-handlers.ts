@@ -5,6 +5,9 @@
  * Streams answer one response per request, in request order (classification is synchronous, so
  * answering inside 'data' keeps the order). A request that fails gets an `error` response with its
  * id and the stream stays open. Reading pauses while the client is not draining responses.
+ *
+ * Requests the checked deserializers refused (invalid UTF-8, not protobuf; see request-checks.ts)
+ * fail here, after the API key check, like any other invalid request.
  */
 import { type Metadata, type ServerDuplexStream, type sendUnaryData, status } from '@grpc/grpc-js'
 import { TopicstreamError, toTopicstreamError } from '../../errors.js'
@@ -16,6 +19,7 @@ import type {
   ClassifyStreamResponse,
 } from './generated/topicstream/v1/classifier.js'
 import { grpcStatusOf, publicMessage, toServiceError } from './grpc-errors.js'
+import { refusalOf } from './request-checks.js'
 
 type ClassifyStreamCall = ServerDuplexStream<ClassifyStreamRequest, ClassifyStreamResponse>
 
@@ -46,10 +50,19 @@ function createAuthorize(checkKey: KeyChecker | undefined): Authorize {
   }
 }
 
-/** Runs a unary call: authorizes, answers or maps the error, and records count and latency. */
+/** Throws the error a checked deserializer attached to `request`, if any. */
+function throwIfRefused(request: unknown): void {
+  const refusal = refusalOf(request)
+  if (refusal !== undefined) throw refusal
+}
+
+/**
+ * Runs a unary call: authorizes, refuses a request its deserializer refused, answers or maps the
+ * error, and records count and latency.
+ */
 export function unary<T>(
   method: string,
-  call: { readonly metadata: Metadata },
+  call: { readonly metadata: Metadata; readonly request: unknown },
   callback: sendUnaryData<T>,
   context: CallContext,
   run: () => T,
@@ -58,6 +71,7 @@ export function unary<T>(
   let code = status.OK
   try {
     context.authorize(call.metadata)
+    throwIfRefused(call.request)
     callback(null, run())
   } catch (error) {
     const serviceError = toServiceError(error)
@@ -112,6 +126,7 @@ export function serveStream(
   call.on('data', (request: ClassifyStreamRequest) => {
     let response: ClassifyStreamResponse
     try {
+      throwIfRefused(request)
       response = { id: request.id, result: step(request) }
       metrics.grpcRequests.inc({ method, code: 'OK' })
     } catch (error) {

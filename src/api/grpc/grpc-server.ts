@@ -18,6 +18,12 @@ import { createClassifierService } from './classifier-service.js'
 import { createEchoService } from '../bench/grpc-echo.js'
 import { EchoService } from './generated/topicstream/bench/v1/echo.js'
 import { ClassifierService } from './generated/topicstream/v1/classifier.js'
+import {
+  CLASSIFY_REQUEST,
+  CLASSIFY_STREAM_REQUEST,
+  LIST_MODELS_REQUEST,
+  withCheckedRequests,
+} from './request-checks.js'
 
 export const CLASSIFIER_SERVICE_NAME = 'topicstream.v1.Classifier'
 
@@ -60,13 +66,22 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     'grpc.max_receive_message_length': config.grpcMaxMessageBytes,
     'grpc.max_send_message_length': config.grpcMaxMessageBytes,
   })
+  // Checked deserializers: invalid UTF-8 and non-protobuf bytes are refused, never decoded lossily.
   server.addService(
-    ClassifierService,
+    withCheckedRequests(ClassifierService, {
+      classify: CLASSIFY_REQUEST,
+      classifyStream: CLASSIFY_STREAM_REQUEST,
+      listModels: LIST_MODELS_REQUEST,
+    }),
     createClassifierService(registry, createClassify(registry, config, metrics), context),
   )
   const protoFiles = ['grpc/health/v1/health.proto', 'topicstream/v1/classifier.proto']
   if (config.benchmarkRoutes) {
-    server.addService(EchoService, createEchoService(config, context))
+    // The same checks as the Classifier, so the benchmark measures the same transport work.
+    server.addService(
+      withCheckedRequests(EchoService, { echo: CLASSIFY_REQUEST, echoStream: CLASSIFY_STREAM_REQUEST }),
+      createEchoService(config, context),
+    )
     protoFiles.push('topicstream/bench/v1/echo.proto')
   }
 

@@ -6,14 +6,18 @@ import { TopicstreamError } from '../../errors.js'
 import { MAX_TOP_K } from '../schemas.js'
 
 interface ProtoClassifyFields {
-  readonly text: string
+  readonly text?: string | undefined
   readonly top_k?: number | undefined
   readonly explain: boolean
   readonly model: string
 }
 
-/** Proto3 cannot tell an absent string from an empty one: `text: ""` classifies from the priors. */
+/**
+ * `text` has field presence: absent is refused like a REST body without `text` (ERR_TEXT_INVALID);
+ * a present empty text classifies from the priors, as in REST.
+ */
 export function fromProtoRequest(request: ProtoClassifyFields): ClassifyRequestFields {
+  if (request.text === undefined) throw new TopicstreamError('ERR_TEXT_INVALID', '`text` is required')
   const topK = request.top_k
   if (topK !== undefined && (topK < 1 || topK > MAX_TOP_K)) {
     throw new TopicstreamError('ERR_REQUEST_INVALID', `top_k must be between 1 and ${MAX_TOP_K}`)

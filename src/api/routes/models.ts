@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { ModelEntry, ModelRegistry } from '../../engine/model-registry.js'
+import { ERROR_CODES, TopicstreamError, toTopicstreamError } from '../../errors.js'
 import { API_KEY_SECURITY, errorResponses, modelParamsSchema } from '../schemas.js'
 
 export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry }> = async (
@@ -45,7 +46,25 @@ export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry 
         response: { 200: { $ref: 'ModelDetail#' }, ...errorResponses(401, 404, 429, 500) },
       },
     },
-    async (request) => detail(await registry.reload(request.params.name)),
+    async (request) => {
+      const { name } = request.params
+      // Unknown names: the registry's 404 ERR_MODEL_NOT_FOUND, which involves no file.
+      if (!registry.list().some((entry) => entry.name === name)) return detail(await registry.reload(name))
+      try {
+        return detail(await registry.reload(name))
+      } catch (error) {
+        // The cause names the model file's path: for the server's log, never for the caller.
+        const ours = toTopicstreamError(error, 'ERR_MODEL_FILE_INVALID')
+        request.log.warn({ err: error, code: ours.code, model: name }, 'model reload failed')
+        throw new TopicstreamError(
+          ours.code,
+          `Model "${name}" could not be reloaded: ${ERROR_CODES[ours.code]}`,
+          {
+            details: { model: name },
+          },
+        )
+      }
+    },
   )
 }
 

@@ -3,6 +3,7 @@
  * localhost by default and each address, topic and file overridable by flag or environment.
  */
 import { join } from 'node:path'
+import { apiKeys } from '../../api/api-keys.js'
 import { BRIDGE_KAFKA_OPTIONS, bridgeConfig } from '../../bridge/options.js'
 import { cacheHome } from '../../cache-dir.js'
 import type { Options, OptionSpecs } from '../../config.js'
@@ -21,6 +22,7 @@ export const UP_OPTIONS = {
   host: SERVE_OPTIONS.host,
   port: SERVE_OPTIONS.port,
   grpcPort: SERVE_OPTIONS.grpcPort,
+  apiKeyFile: SERVE_OPTIONS.apiKeyFile,
   apiKey: SERVE_OPTIONS.apiKey,
   brokers: {
     kind: 'list',
@@ -124,7 +126,7 @@ second Ctrl-C exits at once (the broker is still told to stop).`,
           },
           bridge: bridgeConfig(options),
           topK: options.topK,
-          api: { maxTextBytes: options.maxTextBytes, apiKeys: options.apiKey ?? [] },
+          api: { maxTextBytes: options.maxTextBytes, apiKeys: apiKeys(options) },
           producer: producerChoice(options),
           env: io.env,
         },

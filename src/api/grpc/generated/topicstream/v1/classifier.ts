@@ -31,7 +31,15 @@ export const protobufFileName = "topicstream/v1/classifier.proto";
  */
 
 export interface ClassifyRequest {
-  text: string;
+  /**
+   * Required, as in REST: a request without `text` is refused with INVALID_ARGUMENT and
+   * ERR_TEXT_INVALID. An empty text that is set (`text: ""`) is valid and is answered from the
+   * class priors. Clients generated from an earlier version of this file, where `text` had no
+   * presence, never send an empty text, so for them an empty text is a missing one.
+   */
+  text?:
+    | string
+    | undefined;
   /** How many classes to return in `top_k` (default 3, capped at the number of classes). */
   top_k?:
     | number
@@ -69,7 +77,8 @@ export interface ClassifyResponse {
 export interface ClassifyStreamRequest {
   /** Chosen by the client and echoed in the response; lets it match results to requests. */
   id: string;
-  text: string;
+  /** Required, as in `ClassifyRequest`: a request without it gets `error` ERR_TEXT_INVALID. */
+  text?: string | undefined;
   top_k?: number | undefined;
   explain: boolean;
   model: string;
@@ -123,12 +132,12 @@ export interface ListModelsResponse {
 }
 
 function createBaseClassifyRequest(): ClassifyRequest {
-  return { text: "", top_k: undefined, explain: false, model: "" };
+  return { text: undefined, top_k: undefined, explain: false, model: "" };
 }
 
 export const ClassifyRequest: MessageFns<ClassifyRequest> = {
   encode(message: ClassifyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.text !== "") {
+    if (message.text !== undefined) {
       writer.uint32(10).string(message.text);
     }
     if (message.top_k !== undefined) {
@@ -202,7 +211,7 @@ export const ClassifyRequest: MessageFns<ClassifyRequest> = {
 
   fromJSON(object: any): ClassifyRequest {
     return {
-      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : undefined,
       top_k: isSet(object.topK)
         ? globalThis.Number(object.topK)
         : isSet(object.top_k)
@@ -215,7 +224,7 @@ export const ClassifyRequest: MessageFns<ClassifyRequest> = {
 
   toJSON(message: ClassifyRequest): unknown {
     const obj: any = {};
-    if (message.text !== "") {
+    if (message.text !== undefined) {
       obj.text = message.text;
     }
     if (message.top_k !== undefined) {
@@ -235,7 +244,7 @@ export const ClassifyRequest: MessageFns<ClassifyRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<ClassifyRequest>, I>>(object: I): ClassifyRequest {
     const message = createBaseClassifyRequest();
-    message.text = object.text ?? "";
+    message.text = object.text ?? undefined;
     message.top_k = object.top_k ?? undefined;
     message.explain = object.explain ?? false;
     message.model = object.model ?? "";
@@ -640,7 +649,7 @@ export const ClassifyResponse: MessageFns<ClassifyResponse> = {
 };
 
 function createBaseClassifyStreamRequest(): ClassifyStreamRequest {
-  return { id: "", text: "", top_k: undefined, explain: false, model: "" };
+  return { id: "", text: undefined, top_k: undefined, explain: false, model: "" };
 }
 
 export const ClassifyStreamRequest: MessageFns<ClassifyStreamRequest> = {
@@ -648,7 +657,7 @@ export const ClassifyStreamRequest: MessageFns<ClassifyStreamRequest> = {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
-    if (message.text !== "") {
+    if (message.text !== undefined) {
       writer.uint32(18).string(message.text);
     }
     if (message.top_k !== undefined) {
@@ -731,7 +740,7 @@ export const ClassifyStreamRequest: MessageFns<ClassifyStreamRequest> = {
   fromJSON(object: any): ClassifyStreamRequest {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
-      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : undefined,
       top_k: isSet(object.topK)
         ? globalThis.Number(object.topK)
         : isSet(object.top_k)
@@ -747,7 +756,7 @@ export const ClassifyStreamRequest: MessageFns<ClassifyStreamRequest> = {
     if (message.id !== "") {
       obj.id = message.id;
     }
-    if (message.text !== "") {
+    if (message.text !== undefined) {
       obj.text = message.text;
     }
     if (message.top_k !== undefined) {
@@ -768,7 +777,7 @@ export const ClassifyStreamRequest: MessageFns<ClassifyStreamRequest> = {
   fromPartial<I extends Exact<DeepPartial<ClassifyStreamRequest>, I>>(object: I): ClassifyStreamRequest {
     const message = createBaseClassifyStreamRequest();
     message.id = object.id ?? "";
-    message.text = object.text ?? "";
+    message.text = object.text ?? undefined;
     message.top_k = object.top_k ?? undefined;
     message.explain = object.explain ?? false;
     message.model = object.model ?? "";
@@ -1643,6 +1652,12 @@ export const ListModelsResponse: MessageFns<ListModelsResponse> = {
   },
 };
 
+/**
+ * Every string field of a request must be valid UTF-8: a request with other bytes in one is refused
+ * with ERR_TEXT_NOT_UTF8 (never classified with replacement characters), and bytes that are not a
+ * protobuf message are refused with ERR_REQUEST_INVALID. Unary calls answer INVALID_ARGUMENT with
+ * the code in the `topicstream-error-code` trailer; ClassifyStream answers the message with `error`.
+ */
 export type ClassifierService = typeof ClassifierService;
 export const ClassifierService = {
   /** Classifies one text. */
@@ -1657,7 +1672,8 @@ export const ClassifierService = {
   },
   /**
    * One response per request, in request order, echoing the request `id`. A request that cannot
-   * be classified gets a response carrying `error` instead of `result`; the stream stays open.
+   * be classified (no `text`, invalid UTF-8, text too large, unknown model, not a protobuf
+   * message, ...) gets a response carrying `error` instead of `result`; the stream stays open.
    */
   classifyStream: {
     path: "/topicstream.v1.Classifier/ClassifyStream" as const,
@@ -1687,7 +1703,8 @@ export interface ClassifierServer extends UntypedServiceImplementation {
   classify: handleUnaryCall<ClassifyRequest, ClassifyResponse>;
   /**
    * One response per request, in request order, echoing the request `id`. A request that cannot
-   * be classified gets a response carrying `error` instead of `result`; the stream stays open.
+   * be classified (no `text`, invalid UTF-8, text too large, unknown model, not a protobuf
+   * message, ...) gets a response carrying `error` instead of `result`; the stream stays open.
    */
   classifyStream: handleBidiStreamingCall<ClassifyStreamRequest, ClassifyStreamResponse>;
   /** Every served model with its metadata. */
@@ -1713,7 +1730,8 @@ export interface ClassifierClient extends Client {
   ): ClientUnaryCall;
   /**
    * One response per request, in request order, echoing the request `id`. A request that cannot
-   * be classified gets a response carrying `error` instead of `result`; the stream stays open.
+   * be classified (no `text`, invalid UTF-8, text too large, unknown model, not a protobuf
+   * message, ...) gets a response carrying `error` instead of `result`; the stream stays open.
    */
   classifyStream(): ClientDuplexStream<ClassifyStreamRequest, ClassifyStreamResponse>;
   classifyStream(options: Partial<CallOptions>): ClientDuplexStream<ClassifyStreamRequest, ClassifyStreamResponse>;
