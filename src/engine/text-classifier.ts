@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto'
 import { TopicstreamError } from '../errors.js'
-import { expNonPositive } from './exp.js'
 import { computeWeights, usesPrior } from './naive-bayes.js'
 import type { TermIndex } from './term-index.js'
 import type { Classification, ClassifyOptions, LabelProbability, ModelMetadata, TermWeight } from './types.js'
@@ -125,7 +124,7 @@ export class TextClassifier {
     const topK: LabelProbability[] = new Array(k)
     for (let i = 0; i < k; i++) {
       const c = order[i]
-      topK[i] = { label: classes[c], probability: expNonPositive(jll[c] - logTotal) }
+      topK[i] = { label: classes[c], probability: Math.exp(jll[c] - logTotal) }
     }
     const { label, probability: confidence } = topK[0]
     if (options?.explain !== true) return { label, confidence, top_k: topK }
@@ -138,7 +137,7 @@ export class TextClassifier {
     const logTotal = this.#score(text)
     const jll = this.#jll
     const proba = new Float64Array(jll.length)
-    for (let c = 0; c < jll.length; c++) proba[c] = expNonPositive(jll[c] - logTotal)
+    for (let c = 0; c < jll.length; c++) proba[c] = Math.exp(jll[c] - logTotal)
     return proba
   }
 
@@ -263,7 +262,7 @@ export class TextClassifier {
     for (let c = 0; c < classes; c++) {
       const a = jll[c]
       if (a === max) ties++
-      else sum += expNonPositive(a - shift)
+      else sum += Math.exp(a - shift)
     }
     if (sum !== 0) sum /= ties
     // log(1) is 0: the usual single maximum costs no call.
