@@ -9,7 +9,8 @@ export const ERROR_CODES = {
   ERR_TEXT_TOO_LARGE: 'The text is larger than the configured maximum (bytes of UTF-8).',
   ERR_TEXT_NOT_UTF8: 'The input bytes are not valid UTF-8.',
   ERR_BATCH_TOO_LARGE: 'A batch holds more texts than the configured maximum.',
-  ERR_REQUEST_INVALID: 'The request does not match its schema (wrong types, unknown fields, malformed JSON or protobuf).',
+  ERR_REQUEST_INVALID:
+    'The request does not match its schema (wrong types, unknown fields, malformed JSON or protobuf).',
   ERR_PAYLOAD_TOO_LARGE: 'The request body is larger than the configured limit.',
   // Models
   ERR_MODEL_NOT_FOUND: 'No model is registered under that name, or the model file does not exist.',

@@ -3,7 +3,12 @@
  * combination and freezes the result. The option table (options.ts) takes its defaults from here.
  */
 import { TopicstreamError } from '../errors.js'
-import { DEFAULT_BROKERS, DEFAULT_INPUT_TOPIC, DEFAULT_TOPIC_PARTITIONS } from '../kafka/defaults.js'
+import {
+  DEFAULT_BROKERS,
+  DEFAULT_INPUT_TOPIC,
+  DEFAULT_KAFKA_LIBRARY,
+  DEFAULT_TOPIC_PARTITIONS,
+} from '../kafka/defaults.js'
 import type { KafkaLibrary, KafkaLogLevel } from '../kafka/types.js'
 import { DEFAULT_MAX_TEXT_BYTES } from '../limits.js'
 
@@ -66,7 +71,7 @@ export const DEFAULT_BRIDGE_CONFIG: BridgeConfig = Object.freeze({
   clientId: undefined,
   transactionalIdPrefix: 'topicstream',
   kafkaLogLevel: 'warn',
-  kafkaClient: 'kafkajs',
+  kafkaClient: DEFAULT_KAFKA_LIBRARY,
   maxDeliveryAttempts: 5,
   deliveryRetryBudgetMs: 60_000,
   stallRetryMs: 30_000,

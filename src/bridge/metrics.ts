@@ -93,3 +93,8 @@ export function createBridgeMetrics(registry: Registry): BridgeMetrics {
     ),
   }
 }
+
+/** The labels of an input partition's gauges (lag, stalled). */
+export function partitionLabels(topic: string, partition: number): { topic: string; partition: string } {
+  return { topic, partition: String(partition) }
+}

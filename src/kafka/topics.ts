@@ -7,8 +7,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { TopicstreamError } from '../errors.js'
-import { translateKafkaError } from './errors.js'
-import type { KafkaJsErrorShape } from './errors.js'
+import { translateKafkaError } from './kafkajs/errors.js'
+import type { KafkaJsErrorShape } from './kafkajs/errors.js'
 import type { TopicSpec } from './types.js'
 
 /** The part of kafkajs' `Admin` that topic creation uses. */

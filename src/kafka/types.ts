@@ -1,6 +1,7 @@
 /**
- * The Kafka surface topicstream codes against: plain data and small interfaces, implemented by
- * `kafka-client.ts` (the one module that knows the client library).
+ * The Kafka surface topicstream codes against: plain data and small interfaces, implemented by the
+ * adapters in kafkajs/ and platformatic/ (the only modules that know a client library) and handed
+ * out by `createKafkaClient` in client.ts.
  */
 import type { TopicstreamError } from '../errors.js'
 
@@ -26,7 +27,7 @@ export interface KafkaClientOptions {
   readonly maxRetryTimeMs?: number
   /** Retries of one operation (default 8). Idempotent and transactional sends always retry. */
   readonly retries?: number
-  /** The client library behind this surface (default `kafkajs`). */
+  /** The client library behind this surface (default DEFAULT_KAFKA_LIBRARY, in defaults.ts). */
   readonly library?: KafkaLibrary
 }
 

@@ -18,7 +18,7 @@ export interface TweetProducerOptions extends Partial<Omit<ProducerConfig, 'sour
   readonly env?: NodeJS.ProcessEnv
   readonly stdin?: Readable
   readonly kafkaLogger?: KafkaLogger
-  /** The Kafka client library (default: kafkajs). */
+  /** The Kafka client library (default DEFAULT_KAFKA_LIBRARY). */
   readonly kafkaClient?: KafkaLibrary
   /** Rejected inputs, failed sends and stream notices, one line each. */
   readonly onWarning?: (message: string) => void

@@ -22,7 +22,7 @@ export interface KafkaDashboardOptions {
   /** Where the `topicstream_dashboard_viewers` gauge goes (the API's `/metrics` registry). */
   readonly metricsRegistry?: Registry
   readonly logger?: KafkaLogger
-  /** The Kafka client library (default: kafkajs). */
+  /** The Kafka client library (default DEFAULT_KAFKA_LIBRARY). */
   readonly kafkaClient?: KafkaLibrary
 }
 

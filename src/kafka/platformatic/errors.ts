@@ -3,26 +3,22 @@
  * id `apiId`, the library's `canRetry` flag, and the `errors`/`cause` chain), so this needs no import
  * of the library itself.
  */
-import { TopicstreamError, isTopicstreamError } from '../errors.js'
-import type { ErrorCode } from '../errors.js'
+import { TopicstreamError, isTopicstreamError } from '../../errors.js'
+import type { ErrorCode } from '../../errors.js'
+import { guardWith } from '../guard.js'
+import type { Guard } from '../guard.js'
+import { UNAVAILABLE_BROKER_ERRORS } from '../unavailable.js'
 
 /** The library's own codes for "the cluster is not reachable right now". */
 const UNAVAILABLE_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT'])
 
 /** The broker's names for the error codes that mean "leader/coordinator moving or starting". */
 const UNAVAILABLE_API_IDS = new Set([
-  'LEADER_NOT_AVAILABLE',
+  ...UNAVAILABLE_BROKER_ERRORS,
   'NOT_LEADER_OR_FOLLOWER',
-  'REPLICA_NOT_AVAILABLE',
   'COORDINATOR_LOAD_IN_PROGRESS',
   'COORDINATOR_NOT_AVAILABLE',
   'NOT_COORDINATOR',
-  'REQUEST_TIMED_OUT',
-  'NETWORK_EXCEPTION',
-  'NOT_ENOUGH_REPLICAS',
-  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
-  'NOT_CONTROLLER',
-  'KAFKA_STORAGE_ERROR',
 ])
 
 export interface PlatformaticErrorShape {
@@ -86,3 +82,6 @@ export function translatePlatformaticError(error: unknown, fallback: ErrorCode):
     last !== shape && last.message && last.message !== message ? `${message}: ${last.message}` : message
   return new TopicstreamError(fallback, text, { cause: error, details, canRetry })
 }
+
+/** Runs a @platformatic/kafka call; a failure is rethrown as a TopicstreamError (`fallback` when nothing fits better). */
+export const guard: Guard = guardWith(translatePlatformaticError)

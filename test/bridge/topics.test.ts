@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bridgeTopicSpecs } from '../../src/bridge/bridge.js'
+import { bridgeTopicSpecs } from '../../src/bridge/topics.js'
 import { resolveBridgeConfig } from '../../src/bridge/config.js'
 
 const topology = { inputTopic: 'in', outputTopic: 'out', dlqTopic: 'dlq' }

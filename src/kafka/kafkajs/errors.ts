@@ -1,9 +1,12 @@
 /**
- * Client-library errors → TopicstreamError, by the error's shape (name, type, retriable flag and
+ * kafkajs errors → TopicstreamError, by the error's shape (name, type, retriable flag and
  * cause chain), so this needs no import of the library itself.
  */
-import { TopicstreamError, isTopicstreamError } from '../errors.js'
-import type { ErrorCode } from '../errors.js'
+import { TopicstreamError, isTopicstreamError } from '../../errors.js'
+import type { ErrorCode } from '../../errors.js'
+import { guardWith } from '../guard.js'
+import type { Guard } from '../guard.js'
+import { UNAVAILABLE_BROKER_ERRORS } from '../unavailable.js'
 
 /** Which kafkajs failures mean "the cluster is not reachable right now". */
 const UNAVAILABLE_ERRORS = new Set([
@@ -19,18 +22,11 @@ const UNAVAILABLE_ERRORS = new Set([
 
 // kafkajs's names for the broker error codes that mean "leader/coordinator moving or starting".
 const UNAVAILABLE_PROTOCOL_TYPES = new Set([
-  'LEADER_NOT_AVAILABLE',
+  ...UNAVAILABLE_BROKER_ERRORS,
   'NOT_LEADER_FOR_PARTITION',
-  'REPLICA_NOT_AVAILABLE',
   'GROUP_LOAD_IN_PROGRESS',
   'GROUP_COORDINATOR_NOT_AVAILABLE',
   'NOT_COORDINATOR_FOR_GROUP',
-  'REQUEST_TIMED_OUT',
-  'NETWORK_EXCEPTION',
-  'NOT_ENOUGH_REPLICAS',
-  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
-  'NOT_CONTROLLER',
-  'KAFKA_STORAGE_ERROR',
 ])
 
 /**
@@ -128,3 +124,6 @@ function isUnavailable(shape: KafkaJsErrorShape, depth: number): boolean {
   const inner = shape.originalError ?? shape.cause
   return typeof inner === 'object' && inner !== null && isUnavailable(inner as KafkaJsErrorShape, depth + 1)
 }
+
+/** Runs a kafkajs call; a failure is rethrown as a TopicstreamError (`fallback` when nothing fits better). */
+export const guard: Guard = guardWith(translateKafkaError)
