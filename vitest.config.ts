@@ -22,6 +22,7 @@ const INTEGRATION = 'test/**/*.int.test.ts'
 const KAFKA_CLIENT_INTEGRATION = [
   'test/kafka/**/*.int.test.ts',
   'test/bridge/**/*.int.test.ts',
+  'test/producer/**/*.int.test.ts',
   'test/api/serve-bridge.int.test.ts',
   'test/api/dashboard/*.int.test.ts',
   'test/cli/bridge.int.test.ts',

@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client'
 import { expect } from 'vitest'
 import { createKafkaClient } from '../../src/kafka/client.js'
 import type { KafkaAdmin, KafkaLogger } from '../../src/kafka/client.js'
-import { kafkaBrokers } from '../helpers/kafka.js'
+import { kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
 
 export interface LogLine {
   readonly level: 'error' | 'warn' | 'info' | 'debug'
@@ -24,7 +24,11 @@ export function captureLogger(lines: LogLine[]): KafkaLogger {
 }
 
 export async function withAdmin<T>(use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
-  const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+  const admin = createKafkaClient({
+    brokers: kafkaBrokers(),
+    library: kafkaLibrary(),
+    logLevel: 'silent',
+  }).admin()
   await admin.connect()
   try {
     return await use(admin)

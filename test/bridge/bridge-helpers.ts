@@ -4,6 +4,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { onTestFinished } from 'vitest'
+import { createBridge } from '../../src/bridge/bridge.js'
+import type { Bridge, BridgeOptions } from '../../src/bridge/bridge.js'
+import { attribute } from '../../src/engine/model-registry.js'
 import { createKafkaClient } from '../../src/kafka/client.js'
 import type { IncomingRecord, OutgoingRecord } from '../../src/kafka/client.js'
 import { trainClassifier } from '../../src/engine/index.js'
@@ -88,4 +91,24 @@ export function cleanupTopics(topics: readonly string[]): void {
       await admin.disconnect()
     }
   })
+}
+
+/**
+ * A bridge with the tiny model on the run's broker and client library (the test's options win),
+ * stopped when the test finishes.
+ */
+export function startTestBridge(
+  options: Partial<BridgeOptions> &
+    Pick<BridgeOptions, 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'groupId'>,
+): Bridge {
+  const model = tinyModel()
+  const modelRef = { name: 'tiny', version: model.metadata.version }
+  const bridge = createBridge({
+    classify: (text) => attribute(model.classify(text), modelRef),
+    brokers: kafkaBrokers(),
+    kafkaClient: kafkaLibrary(),
+    ...options,
+  })
+  onTestFinished(() => bridge.stop())
+  return bridge
 }

@@ -1,29 +1,20 @@
 import { Registry } from 'prom-client'
-import { describe, expect, onTestFinished, test } from 'vitest'
-import { createBridge } from '../../src/bridge/bridge.js'
-import type { Bridge, BridgeOptions } from '../../src/bridge/bridge.js'
+import { describe, expect, test } from 'vitest'
 import { DEAD_LETTER_HEADERS, lastHeader } from '../../src/bridge/dead-letter.js'
 import { createKafkaClient } from '../../src/kafka/client.js'
-import { attribute } from '../../src/engine/model-registry.js'
 import { collect, kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
-import { bridgeTestTopics, parseValues, produceRecords, tinyModel } from './bridge-helpers.js'
+import {
+  bridgeTestTopics,
+  parseValues,
+  produceRecords,
+  startTestBridge,
+  tinyModel,
+} from './bridge-helpers.js'
 
 const model = tinyModel()
 const modelRef = { name: 'tiny', version: model.metadata.version }
 
-function startBridge(
-  options: Partial<BridgeOptions> &
-    Pick<BridgeOptions, 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'groupId'>,
-): Bridge {
-  const bridge = createBridge({
-    classify: (text) => attribute(model.classify(text), modelRef),
-    brokers: kafkaBrokers(),
-    kafkaClient: kafkaLibrary(),
-    ...options,
-  })
-  onTestFinished(() => bridge.stop())
-  return bridge
-}
+const startBridge = startTestBridge
 
 const SAMPLE_TEXTS = [
   'the striker scored a goal in the match',

@@ -4,32 +4,17 @@
  */
 import { Registry } from 'prom-client'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { bridgeReadiness, createBridge } from '../../src/bridge/bridge.js'
-import type { Bridge, BridgeOptions } from '../../src/bridge/bridge.js'
+import { bridgeReadiness } from '../../src/bridge/bridge.js'
+import type { Bridge } from '../../src/bridge/bridge.js'
 import { DEAD_LETTER_HEADERS, lastHeader } from '../../src/bridge/dead-letter.js'
-import { attribute } from '../../src/engine/model-registry.js'
 import type { OutgoingRecord } from '../../src/kafka/client.js'
-import { collect, kafkaBrokers } from '../helpers/kafka.js'
-import { bridgeTestTopics, parseValues, produceRecords, tinyModel } from './bridge-helpers.js'
+import { collect } from '../helpers/kafka.js'
+import { bridgeTestTopics, parseValues, produceRecords, startTestBridge } from './bridge-helpers.js'
 import { captureLogger, expectCommittedToEnd, gaugeValues, withAdmin } from './bridge-checks.js'
 import type { LogLine } from './bridge-checks.js'
 
-const model = tinyModel()
-const modelRef = { name: 'tiny', version: model.metadata.version }
-
-function startBridge(
-  options: Partial<BridgeOptions> &
-    Pick<BridgeOptions, 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'groupId'>,
-): Bridge {
-  const bridge = createBridge({
-    classify: (text) => attribute(model.classify(text), modelRef),
-    brokers: kafkaBrokers(),
-    partitions: 1,
-    ...options,
-  })
-  onTestFinished(() => bridge.stop())
-  return bridge
-}
+const startBridge = (options: Parameters<typeof startTestBridge>[0]): Bridge =>
+  startTestBridge({ partitions: 1, ...options })
 
 const good = (id: string): OutgoingRecord => ({
   key: id,

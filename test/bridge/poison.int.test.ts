@@ -14,7 +14,7 @@ import { decodeRecord } from '../../src/bridge/records.js'
 import { attribute } from '../../src/engine/model-registry.js'
 import { createKafkaClient } from '../../src/kafka/client.js'
 import type { OutgoingRecord } from '../../src/kafka/client.js'
-import { collect, kafkaBrokers } from '../helpers/kafka.js'
+import { collect, kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
 import { bridgeTestTopics, produceRecords, tinyModel } from './bridge-helpers.js'
 import { captureLogger, expectCommittedToEnd } from './bridge-checks.js'
 import type { LogLine } from './bridge-checks.js'
@@ -108,7 +108,11 @@ describe.each([
   test('every good record comes out once, every bad one is dead-lettered, offsets reach the end', async () => {
     console.log(`poison test seed: ${SEED} (set TOPICSTREAM_POISON_SEED to replay)`)
     const names = bridgeTestTopics('poison')
-    const admin = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).admin()
+    const admin = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    }).admin()
     await admin.connect()
     try {
       await admin.createTopics([
@@ -148,6 +152,7 @@ describe.each([
     const bridge = createBridge({
       classify: (text) => attribute(model.classify(text), modelRef),
       brokers: kafkaBrokers(),
+      kafkaClient: kafkaLibrary(),
       inputTopic: names.input,
       outputTopic: names.output,
       dlqTopic: names.dlq,

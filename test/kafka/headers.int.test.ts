@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import { createKafkaClient } from '../../src/kafka/client.js'
-import { collect, createTestTopic, kafkaBrokers } from '../helpers/kafka.js'
+import { collect, createTestTopic, kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
 
 test('headers named after Object.prototype members, and repeated headers, round-trip exactly', async () => {
   const topic = await createTestTopic({ prefix: 'headers' })
@@ -11,7 +11,11 @@ test('headers named after Object.prototype members, and repeated headers, round-
     ['x', '1'],
     ['x', '2'],
   ] as const
-  const producer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).producer()
+  const producer = createKafkaClient({
+    brokers: kafkaBrokers(),
+    library: kafkaLibrary(),
+    logLevel: 'silent',
+  }).producer()
   await producer.connect()
   try {
     await producer.send(topic, [{ key: 'k', value: 'v', headers }])

@@ -3,7 +3,7 @@ import { createKafkaClient } from '../../src/kafka/client.js'
 import { createProducerWorker } from '../../src/producer/worker.js'
 import type { SourceItem, TweetRecord, TweetSource } from '../../src/producer/sources/types.js'
 import { TopicstreamError } from '../../src/errors.js'
-import { collect, createTestTopic, kafkaBrokers } from '../helpers/kafka.js'
+import { collect, createTestTopic, kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
 import { arraySource, tweet } from './helpers.js'
 
 /** Never ends by itself: yields one tweet, then waits until aborted. */
@@ -23,7 +23,11 @@ describe('producer worker', () => {
     const tweets = Array.from({ length: 1200 }, (_, n) => tweet(n, n % 2 ? 'odd' : 'even'))
     const rejected = new TopicstreamError('ERR_SOURCE_INVALID', 'line 7 has no text')
     const items: SourceItem[] = [...tweets.slice(0, 600), { rejected }, ...tweets.slice(600)]
-    const producer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).producer({
+    const producer = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    }).producer({
       idempotent: true,
     })
     await producer.connect()
@@ -51,7 +55,11 @@ describe('producer worker', () => {
 
   it('flushes what it holds and resolves when stopped', async () => {
     const topic = await createTestTopic()
-    const producer = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' }).producer({
+    const producer = createKafkaClient({
+      brokers: kafkaBrokers(),
+      library: kafkaLibrary(),
+      logLevel: 'silent',
+    }).producer({
       idempotent: true,
     })
     await producer.connect()

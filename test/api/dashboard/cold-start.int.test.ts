@@ -12,6 +12,7 @@ import { createBridge } from '../../../src/bridge/bridge.js'
 import { startLocalBroker } from '../../../src/kafka/broker/index.js'
 import { createKafkaClient } from '../../../src/kafka/client.js'
 import { attribute } from '../../../src/engine/model-registry.js'
+import { kafkaLibrary } from '../../helpers/kafka.js'
 import { createLogger } from '../../../src/runtime/logger.js'
 import { freePorts } from '../../helpers/ports.js'
 import { tempDir } from '../../helpers/temp-dir.js'
@@ -46,7 +47,7 @@ describe('dashboard feed on a cold broker', () => {
     const groupId = 'cold-bridge'
 
     // The topics first, as `up` creates them, then the feed and the bridge right away.
-    const admin = createKafkaClient({ brokers, logLevel: 'error', logger }).admin()
+    const admin = createKafkaClient({ brokers, library: kafkaLibrary(), logLevel: 'error', logger }).admin()
     await admin.connect()
     await admin.createTopics([
       { topic: topics.input, partitions: 3 },
@@ -60,6 +61,7 @@ describe('dashboard feed on a cold broker', () => {
       // As the dashboard creates it: few retries, the feed reconnects by itself.
       kafka: createKafkaClient({
         brokers,
+        library: kafkaLibrary(),
         clientId: 'topicstream-dashboard',
         logLevel: 'error',
         retries: 2,
@@ -80,6 +82,7 @@ describe('dashboard feed on a cold broker', () => {
     const bridge = createBridge({
       classify: (text) => attribute(model.classify(text), { name: 'tiny', version: model.metadata.version }),
       brokers,
+      kafkaClient: kafkaLibrary(),
       inputTopic: topics.input,
       outputTopic: topics.output,
       dlqTopic: topics.dlq,
@@ -90,7 +93,12 @@ describe('dashboard feed on a cold broker', () => {
     onTestFinished(() => bridge.stop())
     await bridge.start()
 
-    const producer = createKafkaClient({ brokers, logLevel: 'error', logger }).producer()
+    const producer = createKafkaClient({
+      brokers,
+      library: kafkaLibrary(),
+      logLevel: 'error',
+      logger,
+    }).producer()
     await producer.connect()
     onTestFinished(() => producer.disconnect())
     // Keeps producing, as `up`'s producer does, until the feed has seen results.

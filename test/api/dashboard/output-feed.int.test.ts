@@ -3,7 +3,7 @@ import type { FeedRecord } from '../../../src/api/dashboard/types.js'
 import { createKafkaClient } from '../../../src/kafka/client.js'
 import { createOutputFeed } from '../../../src/api/dashboard/output-feed.js'
 import type { OutputFeed } from '../../../src/api/dashboard/output-feed.js'
-import { createTestTopic, kafkaBrokers } from '../../helpers/kafka.js'
+import { createTestTopic, kafkaBrokers, kafkaLibrary } from '../../helpers/kafka.js'
 import { bridgeResult } from './helpers.js'
 
 const feeds: OutputFeed[] = []
@@ -18,7 +18,7 @@ describe('createOutputFeed', () => {
       createTestTopic({ prefix: 'feed-out' }),
       createTestTopic({ prefix: 'feed-dlq' }),
     ])
-    const kafka = createKafkaClient({ brokers: kafkaBrokers(), logLevel: 'silent' })
+    const kafka = createKafkaClient({ brokers: kafkaBrokers(), library: kafkaLibrary(), logLevel: 'silent' })
     const producer = kafka.producer()
     await producer.connect()
     try {
