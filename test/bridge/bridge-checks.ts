@@ -4,9 +4,8 @@
  */
 import type { Registry } from 'prom-client'
 import { expect } from 'vitest'
-import { createKafkaClient } from '../../src/kafka/client.js'
-import type { KafkaAdmin, KafkaLogger } from '../../src/kafka/client.js'
-import { kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
+import type { KafkaLogger } from '../../src/kafka/client.js'
+import { withAdmin } from '../helpers/kafka.js'
 
 export interface LogLine {
   readonly level: 'error' | 'warn' | 'info' | 'debug'
@@ -21,20 +20,6 @@ export function captureLogger(lines: LogLine[]): KafkaLogger {
       lines.push({ level, fields: fields as Record<string, unknown>, message: message ?? '' })
     }
   return { error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug') }
-}
-
-export async function withAdmin<T>(use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
-  const admin = createKafkaClient({
-    brokers: kafkaBrokers(),
-    library: kafkaLibrary(),
-    logLevel: 'silent',
-  }).admin()
-  await admin.connect()
-  try {
-    return await use(admin)
-  } finally {
-    await admin.disconnect()
-  }
 }
 
 /** Waits until the group has committed every offset of `topic` (lag 0 by Kafka's own numbers). */

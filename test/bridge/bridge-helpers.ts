@@ -11,7 +11,7 @@ import { createKafkaClient } from '../../src/kafka/client.js'
 import type { IncomingRecord, OutgoingRecord } from '../../src/kafka/client.js'
 import { trainClassifier } from '../../src/engine/index.js'
 import type { TextClassifier } from '../../src/engine/index.js'
-import { kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
+import { kafkaBrokers, kafkaLibrary, withAdmin } from '../helpers/kafka.js'
 
 export function tinyModel(): TextClassifier {
   const texts = [
@@ -76,21 +76,13 @@ export function bridgeTestTopics(prefix: string): {
 
 /** Deletes the topics when the test finishes (the bridge creates them). */
 export function cleanupTopics(topics: readonly string[]): void {
-  onTestFinished(async () => {
-    const admin = createKafkaClient({
-      brokers: kafkaBrokers(),
-      library: kafkaLibrary(),
-      logLevel: 'silent',
-    }).admin()
-    await admin.connect()
-    try {
+  onTestFinished(() =>
+    withAdmin(async (admin) => {
       const existing = new Set(await admin.listTopics())
       const present = topics.filter((topic) => existing.has(topic))
       if (present.length > 0) await admin.deleteTopics(present)
-    } finally {
-      await admin.disconnect()
-    }
-  })
+    }),
+  )
 }
 
 /**

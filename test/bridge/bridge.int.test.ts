@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client'
 import { describe, expect, test } from 'vitest'
 import { DEAD_LETTER_HEADERS, lastHeader } from '../../src/bridge/dead-letter.js'
-import { createKafkaClient } from '../../src/kafka/client.js'
-import { collect, kafkaBrokers, kafkaLibrary } from '../helpers/kafka.js'
+import { collect } from '../helpers/kafka.js'
+import { expectCommittedToEnd } from './bridge-checks.js'
 import {
   bridgeTestTopics,
   parseValues,
@@ -103,21 +103,7 @@ describe('bridge (at-least-once)', () => {
     await bridge.stop()
     expect(bridge.state().status).toBe('stopped')
     // A graceful stop leaves every consumed offset committed.
-    const admin = createKafkaClient({
-      brokers: kafkaBrokers(),
-      library: kafkaLibrary(),
-      logLevel: 'silent',
-    }).admin()
-    await admin.connect()
-    try {
-      const high = await admin.topicOffsets(names.input)
-      const committed = await admin.groupOffsets(names.group, names.input)
-      const total = (entries: ReadonlyArray<{ offset?: string; high?: string }>): number =>
-        entries.reduce((sum, entry) => sum + Math.max(0, Number(entry.offset ?? entry.high)), 0)
-      expect(total(committed)).toBe(total(high))
-    } finally {
-      await admin.disconnect()
-    }
+    await expectCommittedToEnd(names.group, names.input)
   })
 
   test('sends each kind of bad record to the DLQ, untouched, while good records keep flowing', async () => {
@@ -276,20 +262,6 @@ describe('bridge (exactly-once)', () => {
     expect(dead.map((record) => record.key?.toString())).toEqual(['key-7'])
 
     // The offsets went in with the transactions: the group has consumed everything.
-    const admin = createKafkaClient({
-      brokers: kafkaBrokers(),
-      library: kafkaLibrary(),
-      logLevel: 'silent',
-    }).admin()
-    await admin.connect()
-    try {
-      const high = await admin.topicOffsets(names.input)
-      const committed = await admin.groupOffsets(names.group, names.input)
-      for (const { partition, high: end } of high) {
-        expect(committed.find((entry) => entry.partition === partition)?.offset).toBe(end)
-      }
-    } finally {
-      await admin.disconnect()
-    }
+    await expectCommittedToEnd(names.group, names.input)
   })
 })

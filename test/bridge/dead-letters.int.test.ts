@@ -8,9 +8,9 @@ import { bridgeReadiness } from '../../src/bridge/bridge.js'
 import type { Bridge } from '../../src/bridge/bridge.js'
 import { DEAD_LETTER_HEADERS, lastHeader } from '../../src/bridge/dead-letter.js'
 import type { OutgoingRecord } from '../../src/kafka/client.js'
-import { collect } from '../helpers/kafka.js'
+import { collect, withAdmin } from '../helpers/kafka.js'
 import { bridgeTestTopics, parseValues, produceRecords, startTestBridge } from './bridge-helpers.js'
-import { captureLogger, expectCommittedToEnd, gaugeValues, withAdmin } from './bridge-checks.js'
+import { captureLogger, expectCommittedToEnd, gaugeValues } from './bridge-checks.js'
 import type { LogLine } from './bridge-checks.js'
 
 const startBridge = (options: Parameters<typeof startTestBridge>[0]): Bridge =>

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { inject, onTestFinished } from 'vitest'
 import { createKafkaClient } from '../../src/kafka/client.js'
-import type { IncomingRecord, KafkaLibrary } from '../../src/kafka/client.js'
+import type { IncomingRecord, KafkaAdmin, KafkaLibrary } from '../../src/kafka/client.js'
 import { KAFKA_LIBRARIES } from '../../src/kafka/types.js'
 
 export function kafkaBrokers(): string[] {
@@ -35,29 +35,9 @@ export async function createTestTopic(
   options: { prefix?: string; partitions?: number } = {},
 ): Promise<string> {
   const topic = randomTopicName(options.prefix)
-  const admin = createKafkaClient({
-    brokers: kafkaBrokers(),
-    logLevel: 'silent',
-    library: kafkaLibrary(),
-  }).admin()
-  await admin.connect()
-  try {
-    await admin.createTopics([{ topic, partitions: options.partitions ?? 1 }])
-  } finally {
-    await admin.disconnect()
-  }
+  await withAdmin((admin) => admin.createTopics([{ topic, partitions: options.partitions ?? 1 }]))
   onTestFinished(async () => {
-    const cleanup = createKafkaClient({
-      brokers: kafkaBrokers(),
-      logLevel: 'silent',
-      library: kafkaLibrary(),
-    }).admin()
-    await cleanup.connect()
-    try {
-      await cleanup.deleteTopics([topic])
-    } finally {
-      await cleanup.disconnect()
-    }
+    await withAdmin((admin) => admin.deleteTopics([topic]))
   })
   return topic
 }
@@ -103,4 +83,19 @@ export async function collect(
     await consumer.disconnect()
   }
   return records
+}
+
+/** Runs `use` with a connected admin client of the run's broker and library, then disconnects. */
+export async function withAdmin<T>(use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+  const admin = createKafkaClient({
+    brokers: kafkaBrokers(),
+    library: kafkaLibrary(),
+    logLevel: 'silent',
+  }).admin()
+  await admin.connect()
+  try {
+    return await use(admin)
+  } finally {
+    await admin.disconnect()
+  }
 }
