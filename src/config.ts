@@ -310,3 +310,16 @@ export function renderMarkdownTable(specs: OptionSpecs): string {
 function formatDefault(value: string | number | boolean | readonly string[]): string {
   return Array.isArray(value) ? value.join(',') : String(value)
 }
+
+/**
+ * `defaults` with every value `given` sets: a key given as undefined keeps its default, and keys
+ * the defaults do not have are left out. The one merge rule of every resolved settings object.
+ */
+export function withDefaults<T extends object>(defaults: T, given: Partial<T>): T {
+  const result = { ...defaults }
+  for (const key of Object.keys(defaults) as Array<keyof T>) {
+    const value = given[key]
+    if (value !== undefined) result[key] = value as T[keyof T]
+  }
+  return result
+}

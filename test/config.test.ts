@@ -5,6 +5,7 @@ import {
   parseCommandLine,
   renderHelp,
   renderMarkdownTable,
+  withDefaults,
 } from '../src/config.js'
 import { TopicstreamError } from '../src/errors.js'
 
@@ -145,5 +146,19 @@ describe('help and README tables', () => {
     const table = renderMarkdownTable(SPECS)
     expect(table).toContain('| `--port` | `TEST_PORT` | `8080` | Port |')
     expect(table).toContain('| `--token` | `TEST_TOKEN` |  | Token |')
+  })
+})
+
+describe('withDefaults', () => {
+  it('takes given values, keeps defaults for undefined ones and leaves out unknown keys', () => {
+    const defaults: { a: number; b: string; c: number | undefined } = Object.freeze({
+      a: 1,
+      b: 'x',
+      c: undefined,
+    })
+    // Options objects carry more than settings (a bridge's classify function, say).
+    const given = { a: 2, b: undefined, c: 3, classify: () => 'not a setting' }
+    expect(withDefaults<typeof defaults>(defaults, given)).toEqual({ a: 2, b: 'x', c: 3 })
+    expect(defaults).toEqual({ a: 1, b: 'x', c: undefined })
   })
 })

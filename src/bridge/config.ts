@@ -2,6 +2,7 @@
  * The bridge's settings: `resolveBridgeConfig` fills every default (written once, here), checks the
  * combination and freezes the result. The option table (options.ts) takes its defaults from here.
  */
+import { withDefaults } from '../config.js'
 import { TopicstreamError } from '../errors.js'
 import {
   DEFAULT_BROKERS,
@@ -79,11 +80,7 @@ export const DEFAULT_BRIDGE_CONFIG: BridgeConfig = Object.freeze({
 })
 
 export function resolveBridgeConfig(config: Partial<BridgeConfig> = {}): BridgeConfig {
-  const resolved: BridgeConfig = { ...DEFAULT_BRIDGE_CONFIG }
-  // Keys given as undefined keep their default.
-  for (const [key, value] of Object.entries(config)) {
-    if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value
-  }
+  const resolved = withDefaults(DEFAULT_BRIDGE_CONFIG, config)
   if (resolved.brokers.length === 0) {
     throw new TopicstreamError('ERR_CONFIG_INVALID', 'At least one Kafka broker (host:port) is required')
   }

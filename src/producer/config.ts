@@ -2,6 +2,7 @@
  * The producer's settings: `resolveProducerConfig` fills every default (written once, here), checks
  * them and freezes the result. `produce`'s option table takes its defaults from here.
  */
+import { withDefaults } from '../config.js'
 import { TopicstreamError } from '../errors.js'
 import { DEFAULT_BROKERS, DEFAULT_INPUT_TOPIC, DEFAULT_TOPIC_PARTITIONS } from '../kafka/defaults.js'
 import { DEFAULT_KEYWORDS, DEFAULT_TWITTER_API_URL } from './sources/defaults.js'
@@ -37,10 +38,7 @@ export const DEFAULT_PRODUCER_CONFIG: Omit<ProducerConfig, 'source'> = Object.fr
 export function resolveProducerConfig(
   config: Partial<ProducerConfig> & Pick<ProducerConfig, 'source'>,
 ): ProducerConfig {
-  const resolved: Record<string, unknown> = { ...DEFAULT_PRODUCER_CONFIG }
-  // Keys given as undefined keep their default.
-  for (const [key, value] of Object.entries(config)) if (value !== undefined) resolved[key] = value
-  const result = resolved as unknown as ProducerConfig
+  const result = withDefaults<ProducerConfig>({ ...DEFAULT_PRODUCER_CONFIG, source: config.source }, config)
   const invalid = (message: string): TopicstreamError => new TopicstreamError('ERR_CONFIG_INVALID', message)
   if (result.brokers.length === 0) throw invalid('At least one Kafka broker (host:port) is required')
   if (result.source === '') throw invalid('A source is required')
