@@ -1,19 +1,22 @@
 // Kafka bridge benchmarks, on one local broker, with the same tweets and the same 20-class model throughout,
 // for both Kafka clients the bridge can use (kafkajs and @platformatic/kafka), side by side in one run:
-// the bridge classifying vs the same bridge passing records through, at-least-once and exactly-once; Kafka's
+// the bridge classifying vs the same bridge passing records through, at-least-once and exactly-once, and
+// classifying with the stream-health statistics fed as production feeds them; Kafka's
 // own Java perf tools on the same broker (the physical limit); two bridge processes in one group vs one; the
 // original Python consumer; and end-to-end latency at a steady rate.
 //
 //   npm run build && node benchmarks/bridge.mjs [--records 100000] [--python-records 5000] [--reps 5]
 //       [--rate 1000] [--seconds 20] [--model FILE] [--clients kafkajs,platformatic]
 //       [--perf-records 300000] [--perf-reps 3] [--scale-records 100000] [--scale-partitions 6]
-//       [--scale-reps 2]
+//       [--scale-reps 2] [--modes passthrough,classify,health,eos]
 //
 // Data: TOPICSTREAM_20NEWS (20news-bydate.tar.gz, to train the model unless --model is given) and
 // TOPICSTREAM_TWEETS (Sanders corpus CSV), or the `../shared/data` copies. The broker runs on free ports in a
 // temporary directory, removed at the end. Each client's bridge runs in its own worker thread (its own event
 // loop and heap, as in its own process); this thread produces, watches the topics and reads the results. The
-// scale-out runs start `topicstream bridge` processes instead. Prints a Markdown report.
+// scale-out runs start `topicstream bridge` processes instead. Prints a Markdown report. --modes runs only
+// the bridge measurements named (e.g. `--modes classify,health`; the latency runs classify regardless), and
+// --perf-reps 0, --scale-reps 0 --scale-records 0 and a small --python-records shorten the other parts.
 import { Buffer } from 'node:buffer'
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -21,7 +24,7 @@ import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, extname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -35,6 +38,7 @@ import { createKafkaClient } from '../dist/kafka/client.js'
 import { tweetToRecord } from '../dist/producer/worker.js'
 import { loadDataset } from '../dist/datasets/spec.js'
 import { loadModel, saveModel, trainClassifier } from '../dist/engine/index.js'
+import { createStreamMonitor } from '../dist/health/stream-monitor.js'
 import { createJavaTools } from './bridge/java-tools.mjs'
 import { spawnBridges } from './bridge/processes.mjs'
 
@@ -45,10 +49,16 @@ const POLL_MS = 50
 /** Ids of the requests to the bridge workers (declared before main() runs). */
 let requests = 0
 const CLIENT_NAMES = { kafkajs: 'kafkajs', platformatic: '@platformatic/kafka' }
-/** The three bridge measurements, each run with every client. */
+/** The bridge measurements, each run with every client (all of them unless --modes names some). */
 const MODES = [
   { key: 'passthrough', classifier: 'passthrough', exactlyOnce: false, title: 'pass-through, at-least-once' },
   { key: 'classify', classifier: 'classify', exactlyOnce: false, title: 'classifying, at-least-once' },
+  {
+    key: 'health',
+    classifier: 'health',
+    exactlyOnce: false,
+    title: 'classifying with stream health, at-least-once',
+  },
   { key: 'eos', classifier: 'classify', exactlyOnce: true, title: 'classifying, exactly-once' },
 ]
 
@@ -79,8 +89,20 @@ async function serveBridge() {
     classifyMs += performance.now() - before
     return result
   }
+  // Stream health as `topicstream bridge` feeds it: one monitor for the thread's life (as for a process's),
+  // the model named after its file, each classification observed right after it is made.
+  const streamHealth = createStreamMonitor()
+  const ref = Object.freeze({
+    name: basename(workerData.modelFile, extname(workerData.modelFile)),
+    version: model.metadata.version,
+  })
   const classifiers = {
     classify: timed((text) => model.classify(text, options)),
+    health: timed((text) => {
+      const classification = model.classify(text, options)
+      streamHealth.observe('bridge', model, ref, classification, text)
+      return classification
+    }),
     passthrough: timed(passThrough),
   }
   let bridge
@@ -135,6 +157,7 @@ async function main() {
       'scale-records': { type: 'string' },
       'scale-partitions': { type: 'string', default: '6' },
       'scale-reps': { type: 'string', default: '2' },
+      modes: { type: 'string', default: MODES.map((mode) => mode.key).join(',') },
     },
   })
   const records = Number(values.records)
@@ -146,6 +169,13 @@ async function main() {
   for (const client of clients) {
     if (!(client in CLIENT_NAMES)) throw new Error(`Unknown client ${client} (kafkajs or platformatic)`)
   }
+  const modeKeys = values.modes.split(',').map((key) => key.trim())
+  for (const key of modeKeys) {
+    if (!MODES.some((mode) => mode.key === key)) {
+      throw new Error(`Unknown mode ${key} (${MODES.map((mode) => mode.key).join(', ')})`)
+    }
+  }
+  const modes = MODES.filter((mode) => modeKeys.includes(mode.key))
   const perfRecords = Number(values['perf-records'])
   const perfReps = Math.min(reps, Number(values['perf-reps']))
   const scaleRecords = Number(values['scale-records'] ?? records)
@@ -321,7 +351,7 @@ async function main() {
 
     // Unmeasured: each client's first bridges (and the broker's first fetches) pay for warming up.
     for (const bridgeClient of clients) {
-      for (const mode of MODES) await runBridge(bridgeClient, mode, warmUpTopic, warmUpRecords)
+      for (const mode of modes) await runBridge(bridgeClient, mode, warmUpTopic, warmUpRecords)
     }
     const runs = []
     const perf = { produce: [], consume: [] }
@@ -329,7 +359,7 @@ async function main() {
     await admin.createTopics([{ topic: perfTopic, partitions: PARTITIONS }])
     // Every client × mode once a repetition, in ABBA order (the sequence, then the sequence reversed), so
     // that no client or mode gains from a broker that warms up or a machine that tires.
-    const sequence = MODES.flatMap((mode) => clients.map((bridgeClient) => ({ bridgeClient, mode })))
+    const sequence = modes.flatMap((mode) => clients.map((bridgeClient) => ({ bridgeClient, mode })))
     const failed = new Set()
     for (let rep = 0; rep < reps; rep++) {
       if (rep < perfReps) {
@@ -355,6 +385,7 @@ async function main() {
         const key = `${bridgeClient}/${mode.key}`
         if (failed.has(key)) continue
         const result = await runBridge(bridgeClient, mode)
+        result.rep = rep
         runs.push(result)
         if (result.error) failed.add(key)
       }
@@ -479,6 +510,7 @@ async function main() {
         rate,
         seconds,
         clients,
+        modes,
         defaultClient,
         model,
         corpus,
@@ -564,6 +596,37 @@ function report(r) {
       ? '— (no completed run)'
       : `**${fmt(value, digits)}**${extra} ${verdict(value, target, atMost)}`
 
+  // Per client, the repetitions in which both classify and health completed: health ÷ classify in each (the
+  // two run back to back in every repetition, in alternating order), and the µs a record that `observe`
+  // adds inside the timed callback.
+  const healthPairs = {}
+  for (const bridgeClient of clients) {
+    healthPairs[bridgeClient] = []
+    for (let rep = 0; rep < r.reps; rep++) {
+      const find = (key) =>
+        runs.find((run) => run.client === bridgeClient && run.mode === key && run.rep === rep && !run.error)
+      const classified = find('classify')
+      const observed = find('health')
+      if (!classified || !observed) continue
+      healthPairs[bridgeClient].push({
+        rep,
+        classify: classified,
+        health: observed,
+        rate: observed.rate / classified.rate,
+        steadyRate: observed.steadyRate / classified.steadyRate,
+        observeUs: (1e6 * (observed.classifySeconds - classified.classifySeconds)) / r.records,
+      })
+    }
+  }
+  const healthRatio = (bridgeClient, key = 'rate') => {
+    const pairs = healthPairs[bridgeClient]
+    return pairs.length === 0 ? NaN : median(pairs.map((pair) => pair[key]))
+  }
+  const healthSpread = (bridgeClient, key = 'rate') => {
+    const values = healthPairs[bridgeClient].map((pair) => pair[key])
+    return values.length === 0 ? '—' : `${fmt(Math.min(...values), 3)}–${fmt(Math.max(...values), 3)}`
+  }
+
   const targets = [
     {
       what: 'Classifying at-least-once ≥ 1.8× the kafkajs bridge (records/s from start; first→last in brackets)',
@@ -610,6 +673,16 @@ function report(r) {
     {
       what: '≥ 150× the Python original (first→last result on both sides)',
       of: (s) => ratioCell(s.classify.steadyRate / pythonSteady, 150, 0, '×'),
+    },
+    {
+      what: 'Classifying with stream health ≥ 0.95× classifying (median of the per-repetition ratios from start; their min–max, and the median first→last ratio, in brackets)',
+      of: (s, bridgeClient) =>
+        ratioCell(
+          healthRatio(bridgeClient),
+          0.95,
+          3,
+          ` (${healthSpread(bridgeClient)} over ${healthPairs[bridgeClient].length}; first→last ${fmt(healthRatio(bridgeClient, 'steadyRate'), 3)})`,
+        ),
     },
   ]
   const header = (first) =>
@@ -673,7 +746,7 @@ Throughput, records/s from start (first→last result in brackets), medians:
 
 | Measure | ${clients.map(label).join(' | ')}${versus ? ' | @platformatic/kafka ÷ kafkajs' : ''} |
 | --- |${clients.map(() => ' ---: |').join('')}${versus ? ' ---: |' : ''}
-${MODES.map((mode) => `| Bridge ${mode.title} | ${clients.map((c) => cell(stats[c][mode.key])).join(' | ')}${versus ? ` | **${versus(mode.key)}** (${versus(mode.key, 'steadyRate')})` : ''} |`).join('\n')}
+${r.modes.map((mode) => `| Bridge ${mode.title} | ${clients.map((c) => cell(stats[c][mode.key])).join(' | ')}${versus ? ` | **${versus(mode.key)}** (${versus(mode.key, 'steadyRate')})` : ''} |`).join('\n')}
 | One \`topicstream bridge\` process, ${r.scalePartitions}-partition topic, ${fmt(r.scaleRecords)} tweets | ${clients.map((c) => scaleCell(stats[c].x1)).join(' | ')}${versus ? ` | ${versus('x1')} (${versus('x1', 'steadyRate')})` : ''} |
 | Two processes, one group | ${clients.map((c) => scaleCell(stats[c].x2)).join(' | ')}${versus ? ` | ${versus('x2')} (${versus('x2', 'steadyRate')})` : ''} |
 
@@ -697,6 +770,13 @@ What the figures mean:
     )
     .join(' ')}
 - **Bridge thread busy** (runs table) is the event-loop utilization of the bridge's thread from \`start()\` to the last result (100% would mean the bridge is bound by its own thread's CPU; below that it also waits for the broker); **in \`classify\`** is the time spent inside the \`classify\` callback (for Python: in \`predict_proba\`).
+- **Stream health** is the at-least-once bridge with \`classify\` as \`topicstream bridge\` makes it: \`model.classify(text)\`, then \`streamHealth.observe('bridge', model, ref, classification, text)\` on one \`createStreamMonitor()\` (default window) kept for the worker's life, \`ref\` being the model's \`{ name, version }\` as the registry builds it; the classification is returned as in the plain runs (without the model's name, so both write the same bytes), so the difference between the two is the statistics alone. Its ratio is health ÷ classify within each repetition, the two runs back to back in alternating order. ${clients
+    .filter((c) => healthPairs[c].length > 0)
+    .map(
+      (c) =>
+        `With ${label(c)}, \`observe\` adds a median ${fmt(median(healthPairs[c].map((pair) => pair.observeUs)), 2)} µs a record inside the callback.`,
+    )
+    .join(' ')}
 - **Exactly-once** runs one transaction per batch (results + input offsets) instead of idempotent sends plus offset commits.
 - **ProducerPerformance / ConsumerPerformance** are Kafka's own Java tools from the broker's jars (\`java -cp <jars>/* org.apache.kafka.tools.ProducerPerformance --num-records ${r.perfRecords} --throughput -1 --record-size ${r.recordSize} --producer-props bootstrap.servers=… acks=all enable.idempotence=true\`, then \`org.apache.kafka.tools.ConsumerPerformance --messages ${r.perfRecords}\` on the same topic), run at the start of the first ${r.perfReps} repetitions, between the bridge runs. Their rates are their own (JVM start-up excluded), so the bridge is compared with them by its first→last rate. The producer alone is the ceiling of a loop that must also produce each result with acks=all.
 - **Scale-out** starts \`node bin/topicstream.js bridge --kafka-client … --model …\` processes (the deployed form: each loads the model file and joins the group) on a ${r.scalePartitions}-partition input topic holding ${fmt(r.scaleRecords)} tweets, timed from the spawn until all results are in the output topic; ${r.scaleReps} repetitions of one and two processes per client, ABBA order. The time from spawn includes Node's start, loading the model and the group's rebalance when the second member joins; the bracketed rate (first→last result) leaves those out. ${availableParallelism()} cores serve the broker, the bridge processes and this harness, so two processes can at best share what one process leaves idle.
@@ -704,7 +784,7 @@ What the figures mean:
 - **Latency** is the time from handing a tweet to the producer (batches every 5 ms at the steady rate, a non-idempotent kafkajs producer in this harness, the same for both bridges) until a consumer of the output topic in the same process (kafkajs) has the result; the first ${WARM_UP_SECONDS} s are a warm-up and are left out.
 - One machine runs the broker, the bridge and the load, so the figures are relative: compare the columns, not machines.
 
-Bridge runs (in order):
+${healthTable(r, healthPairs, label)}Bridge runs (in order):
 
 | Client | Run | Seconds | records/s from start | records/s first→last result | Bridge thread busy | In \`classify\`, s | Output records | Dead letters | Error / last bridge error |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
@@ -722,6 +802,47 @@ Kafka's tools (in order):
 | Tool | records/s | | |
 | --- | ---: | --- | --- |
 ${perfRows.join('\n')}`
+}
+
+/** Health ÷ classify per repetition and client, with the median and the spread; empty without such pairs. */
+function healthTable(r, healthPairs, label) {
+  const clients = r.clients.filter((bridgeClient) => healthPairs[bridgeClient].length > 0)
+  if (clients.length === 0) return ''
+  const reps = [...new Set(clients.flatMap((c) => healthPairs[c].map((pair) => pair.rep)))].sort(
+    (a, b) => a - b,
+  )
+  const pairAt = (c, rep) => healthPairs[c].find((pair) => pair.rep === rep)
+  const rows = reps.map(
+    (rep) =>
+      `| ${rep + 1} | ${clients
+        .map((c) => {
+          const pair = pairAt(c, rep)
+          return pair
+            ? `${fmt(pair.classify.rate)} | ${fmt(pair.health.rate)} | ${fmt(pair.rate, 3)} (${fmt(pair.steadyRate, 3)})`
+            : '— | — | —'
+        })
+        .join(' | ')} |`,
+  )
+  const rates = (c, key) => healthPairs[c].map((pair) => (key === 'ratio' ? pair.rate : pair[key].rate))
+  const steady = (c) => healthPairs[c].map((pair) => pair.steadyRate)
+  const range = (list, digits) => `${fmt(Math.min(...list), digits)}–${fmt(Math.max(...list), digits)}`
+  const summary = (what, of) =>
+    `| ${what} | ${clients.map((c) => `${of(rates(c, 'classify'))} | ${of(rates(c, 'health'))} | ${of(rates(c, 'ratio'), steady(c))}`).join(' | ')} |`
+  const medianRow = summary('Median', (list, ratios) =>
+    ratios ? `**${fmt(median(list), 3)}** (${fmt(median(ratios), 3)})` : fmt(median(list)),
+  )
+  const rangeRow = summary('Min–max', (list, ratios) =>
+    ratios ? `${range(list, 3)} (${range(ratios, 3)})` : range(list, 0),
+  )
+  return `Stream health vs classifying, at-least-once, records/s from start per repetition (health ÷ classify; first→last ratio in brackets):
+
+| Rep | ${clients.map((c) => `${label(c)} classify | ${label(c)} health | ratio`).join(' | ')} |
+| ---: |${clients.map(() => ' ---: | ---: | ---: |').join('')}
+${rows.join('\n')}
+${medianRow}
+${rangeRow}
+
+`
 }
 
 async function measureLatency({ client, admin, worker, bridgeClient, brokers, name, tweet, rate, seconds }) {

@@ -20,7 +20,8 @@ export function startServer(model, nodeArgs = []) {
     ],
     {
       env: { ...process.env, TOPICSTREAM_BENCHMARK_ROUTES: '1', TOPICSTREAM_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // The server logs to stderr, its `serving on` line included.
+      stdio: ['ignore', 'inherit', 'pipe'],
     },
   )
   const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -30,8 +31,9 @@ export function startServer(model, nodeArgs = []) {
       output += chunk
       const line = output.split('\n').find((candidate) => candidate.includes('topicstream serving on'))
       if (line === undefined) return
-      child.stdout.off('data', onData)
-      child.stdout.resume()
+      child.stderr.off('data', onData)
+      // Later log lines (warnings, errors) still reach the terminal.
+      child.stderr.pipe(process.stderr)
       const { rest, grpc } = JSON.parse(line)
       resolve({
         rest,
@@ -43,7 +45,7 @@ export function startServer(model, nodeArgs = []) {
         },
       })
     }
-    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
     void exited.then((code) => reject(new Error(`serve exited with ${code}:\n${output}`)))
   })
 }

@@ -16,7 +16,8 @@ export const ERROR_CODES = {
   ERR_MODEL_NOT_FOUND: 'No model is registered under that name, or the model file does not exist.',
   ERR_MODEL_FILE_INVALID: 'The model file is truncated, corrupt or not a topicstream model.',
   ERR_MODEL_FILE_VERSION: 'The model file was written by an unsupported format version.',
-  ERR_MODEL_LABEL_UNKNOWN: 'An incremental update names a label the model does not have.',
+  ERR_MODEL_LABEL_UNKNOWN:
+    'An incremental update gives a label that cannot be a class of the model (a number for a model of string labels, a non-integer for one of numeric labels, or an empty name); new class names are learnt.',
   // Training data
   ERR_DATASET_NOT_FOUND: 'The dataset path does not exist.',
   ERR_DATASET_INVALID: 'The dataset is damaged or not in the expected layout.',

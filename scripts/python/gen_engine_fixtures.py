@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import scipy
 import sklearn
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer
 from sklearn.naive_bayes import ComplementNB, MultinomialNB
 
 OUT = Path(__file__).resolve().parents[2] / "test" / "engine" / "fixtures"
@@ -80,6 +80,15 @@ EXTRA = [
     ("politics", "unknown words only xyzzy"),
 ]
 
+# Feedback that brings classes the model was not trained on: one sorting first, one between two
+# known classes, one last. partial_fit's reference declares every class in its first call.
+NEW_CLASSES = EXTRA + [
+    ("cooking", "Bake the bread; the oven is hot"),
+    ("science", "The telescope found a new planet and its moons"),
+    ("weather", "Rain and wind tomorrow, sunny on the weekend"),
+    ("cooking", "Fresh bread and a hot soup"),
+]
+
 CONFIGS = {
     "multinomial-default": dict(algorithm="multinomial"),
     "multinomial-alpha-uniform": dict(algorithm="multinomial", alpha=0.25, fitPrior=False),
@@ -88,6 +97,13 @@ CONFIGS = {
     "multinomial-sublinear-raw": dict(algorithm="multinomial", sublinearTf=True, norm="none", useIdf=False),
     "multinomial-bigrams-pruned": dict(algorithm="multinomial", ngramRange=[1, 2], minDf=2, maxDf=0.5),
     "complement-bigrams-proportion": dict(algorithm="complement", ngramRange=[1, 2], minDf=0.1, maxDf=5),
+    # HashingVectorizer(alternate_sign=False, norm=None); few columns, so terms collide.
+    "hashing-multinomial-64": dict(algorithm="multinomial", vectorizer="hashing", nFeatures=64),
+    "hashing-complement-bigrams": dict(
+        algorithm="complement", vectorizer="hashing", nFeatures=1000, ngramRange=[1, 2], sublinearTf=True
+    ),
+    # Without idf, l2-normalised counts: HashingVectorizer(alternate_sign=False) with its default norm.
+    "hashing-multinomial-no-idf": dict(algorithm="multinomial", vectorizer="hashing", nFeatures=2**18, useIdf=False),
 }
 
 
@@ -99,11 +115,19 @@ def sklearn_df(value, is_min):
 
 
 def build(config):
-    vectorizer = CountVectorizer(
-        ngram_range=tuple(config.get("ngramRange", [1, 1])),
-        min_df=sklearn_df(config.get("minDf", 1), True),
-        max_df=sklearn_df(config.get("maxDf", 1.0), False),
-    )
+    if config.get("vectorizer") == "hashing":
+        vectorizer = HashingVectorizer(
+            n_features=config["nFeatures"],
+            ngram_range=tuple(config.get("ngramRange", [1, 1])),
+            alternate_sign=False,
+            norm=None,
+        )
+    else:
+        vectorizer = CountVectorizer(
+            ngram_range=tuple(config.get("ngramRange", [1, 1])),
+            min_df=sklearn_df(config.get("minDf", 1), True),
+            max_df=sklearn_df(config.get("maxDf", 1.0), False),
+        )
     tfidf = TfidfTransformer(
         norm=None if config.get("norm") == "none" else "l2",
         use_idf=config.get("useIdf", True),
@@ -123,9 +147,11 @@ def run(config):
     X = tfidf.fit_transform(vectorizer.fit_transform(texts))
     model.fit(X, labels)
     X_test = tfidf.transform(vectorizer.transform(TEST))
+    hashing = config.get("vectorizer") == "hashing"
     result = {
         "params": config,
-        "vocabulary": vectorizer.get_feature_names_out().tolist(),
+        "vocabulary": [] if hashing else vectorizer.get_feature_names_out().tolist(),
+        "columns": X.shape[1],
         "idf": tfidf.idf_.tolist() if config.get("useIdf", True) else None,
         "classes": model.classes_.tolist(),
         "predictions": model.predict(X_test).tolist(),
@@ -135,6 +161,17 @@ def run(config):
     X_extra = tfidf.transform(vectorizer.transform([t for _, t in EXTRA]))
     model.partial_fit(X_extra, [c for c, _ in EXTRA])
     result["afterPartialFit"] = {
+        "predictions": model.predict(X_test).tolist(),
+        "proba": model.predict_proba(X_test).tolist(),
+    }
+    # New classes: the same training rows given to a first partial_fit that declares every class
+    # (numpy.unique order), then the feedback; the vectorizer and idf stay as fitted.
+    _, _, model = build(config)
+    classes = np.unique(labels + [c for c, _ in NEW_CLASSES])
+    model.partial_fit(X, labels, classes=classes)
+    model.partial_fit(tfidf.transform(vectorizer.transform([t for _, t in NEW_CLASSES])), [c for c, _ in NEW_CLASSES])
+    result["afterNewClasses"] = {
+        "classes": model.classes_.tolist(),
         "predictions": model.predict(X_test).tolist(),
         "proba": model.predict_proba(X_test).tolist(),
     }
@@ -172,6 +209,7 @@ def main():
         "train": [{"label": c, "text": t} for c, t in TRAIN],
         "test": TEST,
         "extra": [{"label": c, "text": t} for c, t in EXTRA],
+        "newClasses": [{"label": c, "text": t} for c, t in NEW_CLASSES],
         "configs": {name: run(config) for name, config in CONFIGS.items()},
     }
     write("classifiers.json", classifiers)

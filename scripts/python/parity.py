@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Checks topicstream against scikit-learn, its reference implementation.
 
-For each configuration, scikit-learn fits CountVectorizer -> TfidfTransformer -> MultinomialNB or
-ComplementNB on the 20 Newsgroups bydate training split and predicts the test split; topicstream
-does the same through its real command line (train, inspect --json, classify --proba). The two
-must agree on the vocabulary size, on every predicted label and on every probability to 1e-9.
-Configuration (n) trains on the same posts with numeric labels, written to a JSON Lines file, and
-checks that the classes come out in numpy.unique's numeric order. Token parity compares
-CountVectorizer's analyzer with `topicstream tokenize` on Unicode-heavy texts and, when given, the
-Sanders tweets. Exits 1 on any mismatch.
+For each configuration, scikit-learn fits CountVectorizer (or HashingVectorizer) -> TfidfTransformer
+-> MultinomialNB or ComplementNB on the 20 Newsgroups bydate training split and predicts the test
+split; topicstream does the same through its real command line (train, inspect --json, classify
+--proba). The two must agree on the vocabulary size (the columns, when hashing), on every predicted
+label and on every probability to 1e-9. Configuration (n) trains on the same posts with numeric
+labels, written to a JSON Lines file, and checks that the classes come out in numpy.unique's numeric
+order. partial_fit is checked on (a) with more documents of its classes, and on (a) and (j) with
+1,000 documents that include a class the model was not trained on. Token parity compares
+CountVectorizer's analyzer with `topicstream tokenize`, and hashing parity HashingVectorizer's
+(column, count) pairs with topicstream's, on Unicode-heavy texts and, when given, the Sanders
+tweets. Exits 1 on any mismatch.
 
 Usage: parity.py --archive 20news-bydate.tar.gz [--tweets sanders.csv] [--json-out FILE]
 """
@@ -27,12 +30,20 @@ import time
 
 import numpy as np
 from sklearn.datasets import load_files
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer
 from sklearn.naive_bayes import ComplementNB, MultinomialNB
 from sklearn.pipeline import Pipeline
 
 TOLERANCE = 1e-9
 TUTORIAL = ["alt.atheism", "soc.religion.christian", "comp.graphics", "sci.med"]
+# topicstream's default n_features for --vectorizer hashing (scikit-learn's is 2**20).
+N_FEATURES = 2**18
+
+
+def hashing(**options):
+    """HashingVectorizer as topicstream's hashing pipeline starts: counts, normalised later if at all."""
+    return HashingVectorizer(alternate_sign=False, norm=None, n_features=N_FEATURES, **options)
+
 
 # name, categories (None = all 20), scikit-learn pipeline factory, topicstream train flags
 CONFIGS = [
@@ -77,7 +88,47 @@ CONFIGS = [
         lambda: Pipeline([("vect", CountVectorizer()), ("clf", MultinomialNB(alpha=0.01))]),
         ["--no-idf", "--norm", "none", "--alpha", "0.01"],
     ),
+    (
+        "h",
+        "20 groups, hashing 2^18, tf-idf, MultinomialNB(alpha=1)",
+        None,
+        lambda: Pipeline([("vect", hashing()), ("tfidf", TfidfTransformer()), ("clf", MultinomialNB())]),
+        ["--vectorizer", "hashing"],
+    ),
+    (
+        # Bigrams are hashed in the (hashing) check below, on every tweet: here they would only add time.
+        "i",
+        "20 groups, hashing 2^18, sublinear tf-idf, ComplementNB(alpha=0.3)",
+        None,
+        lambda: Pipeline(
+            [("vect", hashing()), ("tfidf", TfidfTransformer(sublinear_tf=True)), ("clf", ComplementNB(alpha=0.3))]
+        ),
+        ["--vectorizer", "hashing", "--algorithm", "complement", "--alpha", "0.3", "--sublinear-tf"],
+    ),
+    (
+        "j",
+        "4 groups, hashing 2^18, tf-idf, MultinomialNB(alpha=1)",
+        TUTORIAL,
+        lambda: Pipeline([("vect", hashing()), ("tfidf", TfidfTransformer()), ("clf", MultinomialNB())]),
+        ["--vectorizer", "hashing"],
+    ),
+    (
+        # scikit-learn's out-of-core example: HashingVectorizer(alternate_sign=False) with its default
+        # norm="l2" straight into MultinomialNB. topicstream says it as --no-idf (norm l2 is the default).
+        "k",
+        "4 groups, HashingVectorizer(alternate_sign=False) l2 counts, MultinomialNB(alpha=0.01)",
+        TUTORIAL,
+        lambda: Pipeline(
+            [("vect", HashingVectorizer(alternate_sign=False, n_features=N_FEATURES)), ("clf", MultinomialNB(alpha=0.01))]
+        ),
+        ["--vectorizer", "hashing", "--no-idf", "--alpha", "0.01"],
+    ),
 ]
+
+# partial_fit with a class the model was not trained on: models (a) (count) and (j) (hashing), trained
+# on the tutorial's four groups, get 1,000 test posts of those groups and of this one.
+NEW_CLASS = "sci.space"
+FEEDBACK = 1000
 
 # Configuration (n): the 20 newsgroups, in load_files order, relabelled with these integers. Their
 # numeric order (numpy.unique on the labels) differs from their code-point order as strings
@@ -124,13 +175,13 @@ def main():
     parser.add_argument("--archive", required=True, help="20news-bydate.tar.gz")
     parser.add_argument("--tweets", help="Sanders corpus CSV (column TweetText), for token parity")
     parser.add_argument("--topicstream", help="command running the CLI (default: node <repo>/bin/topicstream.js)")
-    parser.add_argument("--configs", default="abcden", help="which configurations to run (default abcden)")
+    parser.add_argument("--configs", default="abcdehijkn", help="which configurations to run (default abcdehijkn)")
     parser.add_argument("--json-out", help="also write the results as JSON to this file")
     args = parser.parse_args()
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     cli = shlex.split(args.topicstream) if args.topicstream else ["node", os.path.join(root, "bin", "topicstream.js")]
-    results = {"configs": [], "tokens": None, "partialFit": None}
+    results = {"configs": [], "tokens": None, "hashing": None, "partialFit": None, "partialFitNewClass": []}
     failures = []
 
     with tempfile.TemporaryDirectory(prefix="topicstream-parity-") as work:
@@ -155,10 +206,19 @@ def main():
             results["partialFit"] = run_partial_fit(work, root, models["a"])
             if not results["partialFit"]["ok"]:
                 failures.append("partial_fit")
+        for name in "aj":
+            if name in models:
+                result = run_partial_fit_new_class(work, root, name, models[name])
+                results["partialFitNewClass"].append(result)
+                if not result["ok"]:
+                    failures.append(f"partial_fit new class ({name})")
 
         results["tokens"] = run_tokens(cli, args.tweets)
         if not results["tokens"]["ok"]:
             failures.append("tokens")
+        results["hashing"] = run_hashing(work, root, args.tweets)
+        if not results["hashing"]["ok"]:
+            failures.append("hashing")
 
     print_table(results)
     if args.json_out:
@@ -206,7 +266,7 @@ def run_config(work, archive, cli, name, title, categories, make_pipeline, flags
     sk_fit = time.time() - sk_started
     sk_proba = pipeline.predict_proba(test.data)
     sk_labels = [train.target_names[i] for i in pipeline.predict(test.data)]
-    sk_vocab = len(pipeline.named_steps["vect"].vocabulary_)
+    sk_vocab = columns(pipeline.named_steps["vect"])
     truth = [test.target_names[i] for i in test.target]
     sk_accuracy = float(np.mean([a == b for a, b in zip(sk_labels, truth)]))
 
@@ -254,6 +314,11 @@ def run_config(work, archive, cli, name, title, categories, make_pipeline, flags
         "ok": all(checks.values()),
     }
     return result, {"path": model, "pipeline": pipeline, "train": train, "test": test}
+
+
+def columns(vectorizer):
+    """The vocabulary size, or the n_features of a HashingVectorizer (which has no vocabulary)."""
+    return vectorizer.n_features if isinstance(vectorizer, HashingVectorizer) else len(vectorizer.vocabulary_)
 
 
 def label_name(value):
@@ -339,8 +404,8 @@ def run_numeric_config(work, cli):
     }
 
 
-# Loads a trained model, applies partialFit with the given texts and labels, and prints the
-# probabilities of the evaluation texts: one JSON array per line.
+# Loads a trained model, applies partialFit with the given texts and labels, and prints the model's
+# classes, then the probabilities of each evaluation text: one JSON array per line.
 PARTIAL_FIT_SCRIPT = """
 import { readFileSync } from 'node:fs'
 const [engine, modelPath, inputPath] = process.argv.slice(1)
@@ -348,6 +413,7 @@ const { loadModel } = await import(engine)
 const input = JSON.parse(readFileSync(inputPath, 'utf8'))
 const model = await loadModel(modelPath)
 model.partialFit(input.updateTexts, input.updateLabels)
+process.stdout.write(JSON.stringify(model.classes) + '\\n')
 for (const text of input.evalTexts) process.stdout.write(JSON.stringify(Array.from(model.predictProba(text))) + '\\n')
 """
 
@@ -363,20 +429,9 @@ def run_partial_fit(work, root, model):
     pipeline.named_steps["clf"].partial_fit(features, update_targets)
     sk_proba = pipeline.predict_proba(eval_texts)
 
-    input_path = os.path.join(work, "partial-fit.json")
-    with open(input_path, "w") as out:
-        json.dump(
-            {
-                "updateTexts": update_texts,
-                "updateLabels": [test.target_names[i] for i in update_targets],
-                "evalTexts": eval_texts,
-            },
-            out,
-        )
-    engine = "file://" + os.path.join(root, "dist", "engine", "index.js")
-    output = run(["node", "--input-type=module", "-e", PARTIAL_FIT_SCRIPT, engine, model["path"], input_path]).stdout
-    ts_proba = np.array([json.loads(line) for line in output.splitlines()])
-    same_shape = ts_proba.shape == sk_proba.shape
+    update_labels = [test.target_names[i] for i in update_targets]
+    classes, ts_proba = topicstream_partial_fit(work, root, model["path"], update_texts, update_labels, eval_texts)
+    same_shape = ts_proba.shape == sk_proba.shape and classes == list(test.target_names)
     max_delta = float(np.max(np.abs(ts_proba - sk_proba))) if same_shape else float("inf")
     same_labels = int(np.sum(ts_proba.argmax(axis=1) == sk_proba.argmax(axis=1))) if same_shape else 0
     return {
@@ -388,13 +443,111 @@ def run_partial_fit(work, root, model):
     }
 
 
-def run_tokens(cli, tweets_path):
+def run_partial_fit_new_class(work, root, name, model):
+    """The model of config (name), trained on four groups, learns from 1,000 test posts that include
+    a fifth group. scikit-learn's reference is the same classifier whose first partial_fit call saw
+    the training rows and declared all five classes (numpy.unique order), the second the feedback;
+    the fitted vectorizer and idf stay as they are."""
+    log(f"(partial_fit) config ({name}) model updated with {FEEDBACK} test posts, new class {NEW_CLASS}")
+    pipeline, train = model["pipeline"], model["train"]
+    test = load_split(work, "test", TUTORIAL + [NEW_CLASS])
+    order = np.random.RandomState(0).permutation(len(test.data))
+    texts = [test.data[i] for i in order]
+    labels = [test.target_names[test.target[i]] for i in order]
+    update_texts, update_labels = texts[:FEEDBACK], labels[:FEEDBACK]
+    eval_texts = texts[FEEDBACK:]
+    transform = pipeline[:-1].transform
+    train_labels = [train.target_names[i] for i in train.target]
+    clf = MultinomialNB()
+    clf.partial_fit(transform(train.data), train_labels, classes=np.unique(train_labels + update_labels))
+    clf.partial_fit(transform(update_texts), update_labels)
+    sk_proba = clf.predict_proba(transform(eval_texts))
+
+    classes, ts_proba = topicstream_partial_fit(work, root, model["path"], update_texts, update_labels, eval_texts)
+    same_shape = ts_proba.shape == sk_proba.shape and classes == clf.classes_.tolist()
+    max_delta = float(np.max(np.abs(ts_proba - sk_proba))) if same_shape else float("inf")
+    same_labels = int(np.sum(ts_proba.argmax(axis=1) == sk_proba.argmax(axis=1))) if same_shape else 0
+    return {
+        "config": name,
+        "vectorizer": "hashing" if isinstance(pipeline.named_steps["vect"], HashingVectorizer) else "count",
+        "newClass": NEW_CLASS,
+        "newClassFeedback": update_labels.count(NEW_CLASS),
+        "classes": classes,
+        "updateDocuments": len(update_texts),
+        "evalDocuments": len(eval_texts),
+        "sameLabels": same_labels,
+        "maxProbabilityDelta": max_delta,
+        "ok": same_shape and max_delta <= TOLERANCE and same_labels == len(eval_texts),
+    }
+
+
+def topicstream_partial_fit(work, root, model_path, update_texts, update_labels, eval_texts):
+    """Runs PARTIAL_FIT_SCRIPT; returns the model's classes after the update and the probabilities."""
+    input_path = os.path.join(work, "partial-fit.json")
+    with open(input_path, "w") as out:
+        json.dump({"updateTexts": update_texts, "updateLabels": update_labels, "evalTexts": eval_texts}, out)
+    engine = "file://" + os.path.join(root, "dist", "engine", "index.js")
+    lines = run(["node", "--input-type=module", "-e", PARTIAL_FIT_SCRIPT, engine, model_path, input_path]).stdout.splitlines()
+    return json.loads(lines[0]), np.array([json.loads(line) for line in lines[1:]])
+
+
+# Prints topicstream's HashingVectorizer row of each input text as [[column, count], ...], one line
+# per text: first with unigrams and 2**20 columns (scikit-learn's default), then (1,2)-grams and 2**18.
+HASHING_SCRIPT = """
+import { readFileSync } from 'node:fs'
+const [vectorizerModule, inputPath] = process.argv.slice(1)
+const { HashingVectorizer } = await import(vectorizerModule)
+const texts = JSON.parse(readFileSync(inputPath, 'utf8'))
+const raw = { useIdf: false, sublinearTf: false, norm: 'none' }
+for (const [ngramRange, columns] of [[[1, 1], 2 ** 20], [[1, 2], 2 ** 18]]) {
+  const vectorizer = new HashingVectorizer(columns, new Float64Array(0), { ngramRange, ...raw })
+  const lines = texts.map((text) => {
+    const n = vectorizer.transform(text)
+    return JSON.stringify(Array.from(vectorizer.ids.subarray(0, n), (id, k) => [id, vectorizer.values[k]]))
+  })
+  process.stdout.write(lines.join('\\n') + '\\n')
+}
+"""
+HASHING_CASES = [((1, 1), 2**20), ((1, 2), 2**18)]
+
+
+def run_hashing(work, root, tweets_path):
+    texts = parity_texts(tweets_path)
+    log(f"(hashing) {len(texts)} texts, HashingVectorizer(alternate_sign=False, norm=None) columns and counts")
+    input_path = os.path.join(work, "hashing-texts.json")
+    with open(input_path, "w") as out:
+        json.dump(texts, out)
+    module = "file://" + os.path.join(root, "dist", "engine", "hashing-vectorizer.js")
+    output = run(["node", "--input-type=module", "-e", HASHING_SCRIPT, module, input_path]).stdout.splitlines()
+    result = {"texts": len(texts), "mismatches": [], "ok": True}
+    if len(output) != len(texts) * len(HASHING_CASES):
+        result["mismatches"].append({"error": f"{len(output)} lines for {len(texts)} texts x {len(HASHING_CASES)}"})
+        result["ok"] = False
+        return result
+    for case, (ngram, n_features) in enumerate(HASHING_CASES):
+        matrix = HashingVectorizer(alternate_sign=False, norm=None, n_features=n_features, ngram_range=ngram).transform(texts)
+        for i, text in enumerate(texts):
+            row = matrix[[i]]
+            expected = [[int(column), float(count)] for column, count in zip(row.indices, row.data)]
+            got = json.loads(output[case * len(texts) + i])
+            if expected != got:
+                result["mismatches"].append({"ngram": list(ngram), "nFeatures": n_features, "text": text, "sklearn": expected, "topicstream": got})
+    result["ok"] = not result["mismatches"]
+    return result
+
+
+def parity_texts(tweets_path):
+    """The Unicode test texts, then the tweets when given, one line each."""
     texts = list(TRICKY_TEXTS)
     if tweets_path:
         with open(tweets_path, newline="", encoding="utf-8") as source:
             texts += [row["TweetText"] for row in csv.DictReader(source)]
     # One text per line: the CLI splits on \n only (and drops a trailing \r).
-    texts = [text.replace("\r", " ").replace("\n", " ") for text in texts]
+    return [text.replace("\r", " ").replace("\n", " ") for text in texts]
+
+
+def run_tokens(cli, tweets_path):
+    texts = parity_texts(tweets_path)
     log(f"(tokens) {len(texts)} texts, unigrams and (1,2)-grams")
     payload = "".join(text + "\n" for text in texts)
     result = {"texts": len(texts), "mismatches": [], "ok": True}
@@ -445,9 +598,22 @@ def print_table(results):
             f"partial_fit (a) +{p['updateDocuments']} docs: labels equal {p['sameLabels']}/{p['evalDocuments']}, "
             f"max |Δp| {p['maxProbabilityDelta']:.1e}  {'OK' if p['ok'] else 'MISMATCH'}"
         )
+    for p in results["partialFitNewClass"]:
+        print(
+            f"partial_fit ({p['config']}) {p['vectorizer']} +{p['updateDocuments']} docs, {p['newClassFeedback']} of new class "
+            f"{p['newClass']}: labels equal {p['sameLabels']}/{p['evalDocuments']}, max |Δp| {p['maxProbabilityDelta']:.1e}  "
+            f"{'OK' if p['ok'] else 'MISMATCH'}"
+        )
     t = results["tokens"]
     print(f"tokens: {t['texts']} texts x 2 n-gram ranges, {len(t['mismatches'])} mismatches  {'OK' if t['ok'] else 'MISMATCH'}")
     for m in t["mismatches"][:10]:
+        print(f"  {json.dumps(m, ensure_ascii=False)}")
+    h = results["hashing"]
+    print(
+        f"hashing: {h['texts']} texts, {len(h['mismatches'])} mismatches "
+        f"(unigrams 2^20 columns, (1,2)-grams 2^18)  {'OK' if h['ok'] else 'MISMATCH'}"
+    )
+    for m in h["mismatches"][:10]:
         print(f"  {json.dumps(m, ensure_ascii=False)}")
 
 

@@ -32,6 +32,8 @@ export interface ApiConfig {
   readonly requestTimeoutMs: number
   /** Longest time to receive a REST request's headers, in ms; at most `requestTimeoutMs`. */
   readonly headersTimeoutMs: number
+  /** Abstain (label null) under this top-class probability; 0 never abstains. */
+  readonly minConfidence: number
 }
 
 export const DEFAULT_API_CONFIG: ApiConfig = Object.freeze({
@@ -47,6 +49,7 @@ export const DEFAULT_API_CONFIG: ApiConfig = Object.freeze({
   benchmarkRoutes: false,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
+  minConfidence: 0,
 })
 
 export function resolveApiConfig(config: Partial<ApiConfig> = {}): ApiConfig {

@@ -38,6 +38,7 @@ import {
   modelDetailSchema,
   modelListSchema,
   modelRefSchema,
+  modelStatsSchema,
   modelSummarySchema,
 } from './schemas.js'
 
@@ -153,6 +154,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     modelSummarySchema,
     modelDetailSchema,
     modelListSchema,
+    modelStatsSchema,
   ]) {
     app.addSchema(schema)
   }
@@ -163,7 +165,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     async (v1) => {
       await securedScope(v1, config)
       await v1.register(classifyRoutes, { registry, config, metrics })
-      await v1.register(modelRoutes, { registry })
+      await v1.register(modelRoutes, { registry, streamHealth: metrics.streamHealth })
       if (config.benchmarkRoutes) await v1.register(echoRoutes, { config })
     },
     { prefix: '/v1' },

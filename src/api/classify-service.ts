@@ -5,7 +5,7 @@
 import { type AttributedClassification, type ModelRegistry, attribute } from '../engine/model-registry.js'
 import { TopicstreamError } from '../errors.js'
 import type { ApiConfig } from './api-config.js'
-import type { ApiMetrics } from './metrics.js'
+import { ABSTAINED_LABEL, type ApiMetrics } from './metrics.js'
 
 export interface ClassifyRequestFields {
   readonly text: string
@@ -25,13 +25,17 @@ export type ClassifyFn = (request: ClassifyRequestFields, entry?: ServedModel) =
 
 export function createClassify(registry: ModelRegistry, config: ApiConfig, metrics: ApiMetrics): ClassifyFn {
   const checkText: TextCheck = createTextCheck(config.maxTextBytes)
+  const { minConfidence } = config
+  const { streamHealth } = metrics
   return (request, entry = registry.entry(request.model)) => {
     checkText(request.text)
     const classification = entry.model.classify(request.text, {
       topK: request.top_k,
       explain: request.explain === true,
+      minConfidence,
     })
-    metrics.classifications.inc({ model: entry.name, label: classification.label })
+    streamHealth.observe('api', entry.model, entry.ref, classification, request.text)
+    metrics.classifications.inc({ model: entry.name, label: classification.label ?? ABSTAINED_LABEL })
     return attribute(classification, entry.ref)
   }
 }

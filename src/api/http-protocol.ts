@@ -7,10 +7,17 @@
 import { STATUS_CODES, type ServerOptions } from 'node:http'
 import type { Socket } from 'node:net'
 import { isUtf8 } from 'node:buffer'
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
+import {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  errorCodes,
+} from 'fastify'
 import { type ErrorCode, TopicstreamError } from '../errors.js'
 import type { ApiConfig } from './api-config.js'
 import { errorBody, httpStatusOf } from './http-errors.js'
+import { InvalidJsonError, OFF_THREAD_JSON_BYTES, OffThreadJsonParser } from './off-thread-json.js'
 
 /**
  * Fastify and Node server options for the timeouts. Node's `requestTimeout` is what closes a body
@@ -109,10 +116,13 @@ export function notFoundHandler(allowedMethods: (url: string) => string[]) {
 /**
  * Replaces Fastify's JSON parser with one that refuses invalid UTF-8 (400 ERR_TEXT_NOT_UTF8) on the
  * raw bytes, before decoding would turn them into U+FFFD. `isUtf8` is simdutf-backed: a few tens
- * of nanoseconds on a tweet-sized body. Parsing itself stays Fastify's (prototype poisoning refused).
+ * of nanoseconds on a tweet-sized body. Parsing follows Fastify's rules (prototype poisoning
+ * refused): on the event loop for ordinary bodies, on a worker thread from OFF_THREAD_JSON_BYTES up.
  */
 export function useUtf8JsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error')
+  const offThread = new OffThreadJsonParser()
+  app.addHook('onClose', () => offThread.close())
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer
@@ -120,7 +130,20 @@ export function useUtf8JsonParser(app: FastifyInstance): void {
       done(new TopicstreamError('ERR_TEXT_NOT_UTF8', 'The request body is not valid UTF-8'), undefined)
       return
     }
-    parseJson(request, bytes.toString('utf8'), done)
+    if (bytes.length < OFF_THREAD_JSON_BYTES) {
+      parseJson(request, bytes.toString('utf8'), done)
+      return
+    }
+    offThread.parse(bytes).then(
+      (value) => done(null, value),
+      (error: unknown) =>
+        done(
+          error instanceof InvalidJsonError
+            ? new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY()
+            : new TopicstreamError('ERR_INTERNAL', 'The request body could not be parsed', { cause: error }),
+          undefined,
+        ),
+    )
   })
 }
 

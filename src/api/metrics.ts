@@ -4,6 +4,12 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { ModelEntry } from '../engine/model-registry.js'
+import { registerStreamHealthMetrics } from '../health/metrics.js'
+import {
+  type StreamMonitor,
+  type StreamMonitorOptions,
+  createStreamMonitor,
+} from '../health/stream-monitor.js'
 
 export interface ApiMetrics {
   readonly registry: Registry
@@ -14,13 +20,19 @@ export interface ApiMetrics {
   readonly grpcActiveStreams: Gauge
   readonly classifications: Counter<'model' | 'label'>
   readonly modelInfo: Gauge<'model' | 'version' | 'default' | 'classes'>
+  /** Stream health of everything the process classifies (REST, gRPC, the bridge), on /metrics too. */
+  readonly streamHealth: StreamMonitor
 }
 
 export interface CreateMetricsOptions {
   /** Process metrics (CPU, memory, event loop lag); default true. */
   readonly defaultMetrics?: boolean
   readonly prefix?: string
+  readonly streamHealth?: StreamMonitorOptions
 }
+
+/** The `label` of classifications the model abstained from (`--min-confidence`). */
+export const ABSTAINED_LABEL = '(abstained)'
 
 // Classification takes microseconds, so the interesting latencies sit well below prom-client's defaults.
 const LATENCY_BUCKETS = [
@@ -32,8 +44,11 @@ export function createMetrics(options: CreateMetricsOptions = {}): ApiMetrics {
   const registry = new Registry()
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix })
   const registers = [registry]
+  const streamHealth = createStreamMonitor(options.streamHealth)
+  registerStreamHealthMetrics(registry, streamHealth)
   return {
     registry,
+    streamHealth,
     httpRequests: new Counter({
       name: `${prefix}http_requests_total`,
       help: 'HTTP requests by route template and status',
@@ -67,7 +82,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ApiMetrics {
     }),
     classifications: new Counter({
       name: `${prefix}classifications_total`,
-      help: 'Texts classified over REST and gRPC, by model and winning label',
+      help: `Texts classified over REST and gRPC, by model and winning label (${ABSTAINED_LABEL} when the model abstained)`,
       labelNames: ['model', 'label'],
       registers,
     }),

@@ -71,11 +71,23 @@ export const modelRefSchema = {
 export const classificationSchema = {
   $id: 'Classification',
   type: 'object',
-  required: ['label', 'confidence', 'top_k', 'model'],
+  required: ['label', 'confidence', 'abstained', 'top_k', 'model'],
   additionalProperties: false,
   properties: {
-    label: { type: 'string', description: 'The most probable class.' },
-    confidence: { type: 'number', description: 'Posterior probability of `label`.' },
+    label: {
+      type: 'string',
+      nullable: true,
+      description: 'The most probable class; null when the model abstained.',
+    },
+    confidence: {
+      type: 'number',
+      description: 'Posterior probability of the most probable class (`top_k[0]`), abstained or not.',
+    },
+    abstained: {
+      type: 'boolean',
+      description:
+        "True when `confidence` is under the server's `--min-confidence` (off by default): `label` is then null and `top_k` still holds the most probable classes.",
+    },
     top_k: {
       type: 'array',
       description: 'The most probable classes, most probable first.',
@@ -129,6 +141,12 @@ const trainingParamsSchema = {
     ngramRange: { type: 'array', items: { type: 'integer' } },
     minDf: { type: 'number' },
     maxDf: { type: 'number' },
+    vectorizer: {
+      type: 'string',
+      enum: ['count', 'hashing'],
+      description: 'CountVectorizer (a vocabulary) or HashingVectorizer (nFeatures columns)',
+    },
+    nFeatures: { type: 'integer', description: 'Columns of a hashing model' },
   },
 } as const
 
@@ -176,6 +194,100 @@ export const modelListSchema = {
   required: ['models'],
   additionalProperties: false,
   properties: { models: { type: 'array', items: { $ref: 'ModelSummary#' } } },
+} as const
+
+const share = { type: 'number', nullable: true } as const
+const shares = { type: 'object', additionalProperties: { type: 'number' } } as const
+
+/** One span of stream statistics (the engine's WindowStats); null where there is nothing to measure. */
+const windowStatsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'spanMs',
+    'records',
+    'labelMix',
+    'confidence',
+    'abstainedShare',
+    'estimatedAccuracy',
+    'oovRate',
+    'oovRatePerText',
+    'languages',
+  ],
+  properties: {
+    spanMs: { type: 'integer' },
+    records: { type: 'integer' },
+    labelMix: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['psi', 'jsd', 'shares'],
+      properties: {
+        psi: { ...share, description: "Population stability index against the model's training class mix" },
+        jsd: { ...share, description: 'Jensen-Shannon divergence, base 2, 0 to 1' },
+        shares,
+      },
+    },
+    confidence: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['mean', 'p10', 'p50', 'p90', 'lowShare', 'threshold'],
+      properties: {
+        mean: share,
+        p10: share,
+        p50: share,
+        p90: share,
+        lowShare: { ...share, description: 'Share of records under `threshold`' },
+        threshold: { type: 'number' },
+      },
+    },
+    abstainedShare: share,
+    estimatedAccuracy: {
+      ...share,
+      description: 'Accuracy estimated without labels: the mean top-class probability',
+    },
+    oovRate: { ...share, description: "Share of the tokens outside the model's vocabulary" },
+    oovRatePerText: share,
+    languages: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['nonLatinShare', 'shares', 'scripts', 'inspected'],
+      properties: {
+        nonLatinShare: share,
+        shares: { ...shares, description: 'Share of records per ISO 639-1 language code; und: undetermined' },
+        scripts: shares,
+        inspected: { type: 'integer', description: 'Records the language shares were estimated from' },
+      },
+    },
+  },
+} as const
+
+export const modelStatsSchema = {
+  $id: 'ModelStats',
+  type: 'object',
+  required: ['model', 'streams'],
+  additionalProperties: false,
+  properties: {
+    model: { type: 'string' },
+    streams: {
+      type: 'array',
+      description:
+        'One entry per channel that classified with this model (REST and gRPC as `api`, the Kafka bridge as `bridge`); empty before the first record.',
+      items: {
+        type: 'object',
+        required: ['channel', 'model', 'window', 'horizon'],
+        additionalProperties: false,
+        properties: {
+          channel: { type: 'string', enum: ['api', 'bridge'] },
+          model: { $ref: 'ModelRef#' },
+          window: {
+            ...windowStatsSchema,
+            description: 'The short window (--health-window, 1 minute by default)',
+          },
+          horizon: { ...windowStatsSchema, description: 'The rolling hour' },
+        },
+      },
+    },
+  },
 } as const
 
 export const modelParamsSchema = {

@@ -43,6 +43,9 @@ interface ClassifiedBatch {
   readonly deadOffsets: string[]
   /** The rejection code of each dead letter. */
   readonly deadCodes: string[]
+  /** Copies of the abstained results, for the review topic, and their input offsets. */
+  readonly reviews: OutgoingRecord[]
+  readonly reviewOffsets: string[]
 }
 
 /**
@@ -59,16 +62,20 @@ function classifyRecords(
     readonly maxTextBytes: number
     readonly dlqMaxBytes: number
     readonly retry: PartitionRetry | undefined
+    /** Copy abstained results for the review topic. */
+    readonly review: boolean
   },
 ): ClassifiedBatch {
   const { topic, partition } = batch
-  const { classify, maxTextBytes, dlqMaxBytes, retry } = options
+  const { classify, maxTextBytes, dlqMaxBytes, retry, review } = options
   const classified: ClassifiedBatch = {
     results: [],
     resultOffsets: [],
     deadLetters: [],
     deadOffsets: [],
     deadCodes: [],
+    reviews: [],
+    reviewOffsets: [],
   }
   const classifiedAt = new Date().toISOString()
   const reject = (record: IncomingRecord, rejection: RecordRejection): void => {
@@ -103,8 +110,13 @@ function classifyRecords(
       timestamp: record.timestamp,
       classifiedAt,
     })
-    classified.results.push({ key: record.key, value: JSON.stringify(value) })
+    const result = { key: record.key, value: JSON.stringify(value) }
+    classified.results.push(result)
     classified.resultOffsets.push(record.offset)
+    if (review && classification.abstained) {
+      classified.reviews.push(result)
+      classified.reviewOffsets.push(record.offset)
+    }
   }
   return classified
 }
@@ -117,7 +129,7 @@ export interface BridgeConnections {
 }
 
 export interface BatchProcessorOptions {
-  readonly config: Pick<BridgeConfig, 'exactlyOnce' | 'maxTextBytes' | 'outputTopic'>
+  readonly config: Pick<BridgeConfig, 'exactlyOnce' | 'maxTextBytes' | 'outputTopic' | 'reviewTopic'>
   readonly classify: (text: string) => BridgeClassification
   readonly metrics: BridgeMetrics
   readonly live: BridgeConnections
@@ -170,19 +182,21 @@ export function createBatchProcessor(options: BatchProcessorOptions): BatchProce
         maxTextBytes,
         dlqMaxBytes: topics.dlqMaxBytes,
         retry,
+        review: config.reviewTopic !== undefined,
       })
-      const { results, deadLetters, deadCodes } = classified
+      const { results, deadLetters, deadCodes, reviews } = classified
       // Best effort: a failed heartbeat means a rebalance, which the consumer handles on its own; the
       // batch is still delivered (a fenced or duplicate result is the delivery mode's business).
       await controls.heartbeat().catch(() => {})
 
-      await topics.ensure(live.admin, deadLetters.length > 0)
+      await topics.ensure(live.admin, deadLetters.length > 0, reviews.length > 0)
       const processed: ProcessedBatch = {
         topic,
         partition,
         lastOffset: last.offset,
         results,
         deadLetters,
+        reviews,
         ...(retry?.deadLettersOnePerRequest ? { deadLettersOnePerRequest: true } : {}),
       }
       await live.delivery.deliver(processed, progress)
@@ -190,6 +204,9 @@ export function createBatchProcessor(options: BatchProcessorOptions): BatchProce
       doneBelow.delete(partition)
 
       metrics.produced.inc({ topic: config.outputTopic }, results.length)
+      if (config.reviewTopic !== undefined && reviews.length > 0) {
+        metrics.produced.inc({ topic: config.reviewTopic }, reviews.length)
+      }
       for (const code of deadCodes) metrics.deadLettered.inc({ code })
       lag.delivered(partition, last.offset, batch.highWatermark)
       metrics.batchSeconds.observe({ outcome: 'ok' }, seconds(started))
@@ -206,6 +223,7 @@ export function createBatchProcessor(options: BatchProcessorOptions): BatchProce
         progress,
         resultOffsets: classified?.resultOffsets ?? [],
         deadOffsets: classified?.deadOffsets ?? [],
+        reviewOffsets: classified?.reviewOffsets ?? [],
       })
       // At-least-once: what the failed attempt got acknowledged is out there.
       if (!exactlyOnce) metrics.produced.inc({ topic: config.outputTopic }, progress.results)

@@ -97,7 +97,12 @@ export function createBridge(options: BridgeOptions): Bridge {
     library: config.kafkaClient,
     ...(log ? { logger: log } : {}),
   })
-  const topics = { outputTopic: config.outputTopic, dlqTopic: config.dlqTopic, groupId: config.groupId }
+  const topics = {
+    outputTopic: config.outputTopic,
+    dlqTopic: config.dlqTopic,
+    reviewTopic: config.reviewTopic,
+    groupId: config.groupId,
+  }
 
   let status: BridgeStatus = 'stopped'
   let lastError: BridgeState['lastError']

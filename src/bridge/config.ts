@@ -18,6 +18,11 @@ export interface BridgeConfig {
   readonly inputTopic: string
   readonly outputTopic: string
   readonly dlqTopic: string
+  /**
+   * Where abstained results go as well (with an abstain threshold set, see --min-confidence), for
+   * people to label; undefined writes them to the output topic only.
+   */
+  readonly reviewTopic: string | undefined
   readonly groupId: string
   /** Transactional results and offsets (read_committed consumers see each input once). */
   readonly exactlyOnce: boolean
@@ -61,6 +66,7 @@ export const DEFAULT_BRIDGE_CONFIG: BridgeConfig = Object.freeze({
   inputTopic: DEFAULT_INPUT_TOPIC,
   outputTopic: `${DEFAULT_INPUT_TOPIC}.classified`,
   dlqTopic: `${DEFAULT_INPUT_TOPIC}.dlq`,
+  reviewTopic: undefined,
   groupId: 'topicstream-bridge',
   exactlyOnce: false,
   maxTextBytes: DEFAULT_MAX_TEXT_BYTES,

@@ -27,6 +27,8 @@ export interface ProcessedBatch {
   readonly lastOffset: string
   readonly results: readonly OutgoingRecord[]
   readonly deadLetters: readonly OutgoingRecord[]
+  /** Copies of the abstained results, for the review topic (empty without one). */
+  readonly reviews: readonly OutgoingRecord[]
   /** One dead letter per request, so that a refusal names the dead letter refused. */
   readonly deadLettersOnePerRequest?: boolean
 }
@@ -39,21 +41,22 @@ export interface ProcessedBatch {
 export interface DeliveryProgress {
   results: number
   deadLetters: number
+  reviews: number
   deadLetterFailure?: TopicstreamError
 }
 
 export function newDeliveryProgress(): DeliveryProgress {
-  return { results: 0, deadLetters: 0 }
+  return { results: 0, deadLetters: 0, reviews: 0 }
 }
 
-/** Sends results and dead letters side by side; waits for both, so `progress` is final when it throws. */
-async function sendBoth(
+/** Sends results, dead letters and reviews side by side; waits for all, so `progress` is final when it throws. */
+async function sendAll(
   sender: KafkaSender,
   topics: DeliveryTopics,
   batch: ProcessedBatch,
   progress: DeliveryProgress,
 ): Promise<void> {
-  const [results, deadLetters] = await Promise.allSettled([
+  const [results, deadLetters, reviews] = await Promise.allSettled([
     sender.send(topics.outputTopic, batch.results, {
       onAcknowledged: (count) => (progress.results = count),
     }),
@@ -61,17 +64,24 @@ async function sendBoth(
       onAcknowledged: (count) => (progress.deadLetters = count),
       ...(batch.deadLettersOnePerRequest ? { maxRecordsPerRequest: 1 } : {}),
     }),
+    topics.reviewTopic === undefined || batch.reviews.length === 0
+      ? undefined
+      : sender.send(topics.reviewTopic, batch.reviews, {
+          onAcknowledged: (count) => (progress.reviews = count),
+        }),
   ])
   if (deadLetters.status === 'rejected') {
     progress.deadLetterFailure = toTopicstreamError(deadLetters.reason, 'ERR_KAFKA_PRODUCE_FAILED')
   }
   if (results.status === 'rejected') throw results.reason
+  if (reviews.status === 'rejected') throw reviews.reason
   if (progress.deadLetterFailure) throw progress.deadLetterFailure
 }
 
 export interface DeliveryTopics {
   readonly outputTopic: string
   readonly dlqTopic: string
+  readonly reviewTopic?: string | undefined
   readonly groupId: string
 }
 
@@ -97,7 +107,7 @@ export function atLeastOnceDelivery(kafka: KafkaClient, topics: DeliveryTopics):
   return {
     connect: () => producer.connect(),
     prepare: async () => undefined,
-    deliver: (batch, progress = newDeliveryProgress()) => sendBoth(producer, topics, batch, progress),
+    deliver: (batch, progress = newDeliveryProgress()) => sendAll(producer, topics, batch, progress),
     reset: async () => {},
     close: () => producer.disconnect(),
   }
@@ -158,7 +168,7 @@ export function exactlyOnceDelivery(
       const producer = await producerFor(batch.topic, batch.partition)
       const transaction = await producer.transaction()
       try {
-        await sendBoth(transaction, topics, batch, progress)
+        await sendAll(transaction, topics, batch, progress)
         await transaction.sendOffsets(topics.groupId, [
           {
             topic: batch.topic,

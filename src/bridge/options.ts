@@ -40,6 +40,12 @@ export const BRIDGE_KAFKA_OPTIONS = {
     default: DEFAULTS.dlqTopic,
     description: 'Dead-letter topic for records that cannot be classified (original bytes kept)',
   },
+  reviewTopic: {
+    kind: 'string',
+    env: 'TOPICSTREAM_REVIEW_TOPIC',
+    description:
+      'Also write abstained results (under --min-confidence) to this topic, for review; off by default',
+  },
   group: {
     kind: 'string',
     env: 'TOPICSTREAM_GROUP',
@@ -82,6 +88,7 @@ export function bridgeConfig(options: Omit<BridgeKafkaOptions, 'brokers'>): Part
     inputTopic: options.inputTopic,
     outputTopic: options.outputTopic,
     dlqTopic: options.dlqTopic,
+    reviewTopic: options.reviewTopic,
     groupId: options.group,
     exactlyOnce: options.exactlyOnce,
     maxTextBytes: options.maxTextBytes,

@@ -113,6 +113,7 @@ export function buildResult(
     text: input.text,
     label: classification.label,
     confidence: classification.confidence,
+    abstained: classification.abstained,
     top_k: classification.top_k,
     ...(classification.explanation ? { explanation: classification.explanation } : {}),
     ...(classification.model ? { model: classification.model } : {}),

@@ -49,6 +49,8 @@ export interface FailedAttempt {
   readonly resultOffsets: readonly string[]
   /** Input offsets of the attempt's dead letters, in the order they were sent. */
   readonly deadOffsets: readonly string[]
+  /** Input offsets of the attempt's reviews (abstained results), in the order they were sent. */
+  readonly reviewOffsets: readonly string[]
 }
 
 export interface Stalls {
@@ -109,7 +111,7 @@ export function createStalls({ config, metrics, log, beforeStallRetry }: StallOp
   return {
     retry: (partition) => retries.get(partition),
 
-    failed({ topic, partition, retry, progress, resultOffsets, deadOffsets }) {
+    failed({ topic, partition, retry, progress, resultOffsets, deadOffsets, reviewOffsets }) {
       const state: PartitionRetry = retry ?? {
         acknowledged: new Set(),
         references: new Set(),
@@ -122,6 +124,8 @@ export function createStalls({ config, metrics, log, beforeStallRetry }: StallOp
         // Acknowledged is durable in this mode: remembered, so that the next attempt skips it.
         for (const offset of resultOffsets.slice(0, progress.results)) state.acknowledged.add(offset)
         for (const offset of deadOffsets.slice(0, progress.deadLetters)) state.acknowledged.add(offset)
+        // An abstained record is done only once its review copy is acknowledged too.
+        for (const offset of reviewOffsets.slice(progress.reviews)) state.acknowledged.delete(offset)
       }
       // The dead-letter topic refused a dead letter for itself (too large, or anything retrying will
       // not fix): find which (one per request), then write that one as a reference.

@@ -19,19 +19,25 @@ const DEAD_LETTER_HEADROOM_BYTES = 64 * 1024
  */
 export async function createBridgeTopics(
   admin: KafkaAdmin,
-  topology: Pick<BridgeConfig, 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'partitions'>,
+  topology: Pick<BridgeConfig, 'inputTopic' | 'outputTopic' | 'dlqTopic' | 'partitions'> &
+    Partial<Pick<BridgeConfig, 'reviewTopic'>>,
   log?: KafkaLogger,
 ): Promise<void> {
   const [input, output, dlq] = await bridgeTopicSpecs(admin, topology)
   if (!input || !output || !dlq) return
   await admin.createTopics([input])
+  // The review topic holds copies of results: partitioned like the output topic.
+  const written =
+    topology.reviewTopic === undefined
+      ? [output]
+      : [output, { topic: topology.reviewTopic, partitions: output.partitions }]
   const inputMax = Number((await admin.describeTopicConfig(input.topic)).get('max.message.bytes'))
   const dlqMax = Math.max(
     KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
     (Number.isSafeInteger(inputMax) ? inputMax : 0) + DEAD_LETTER_HEADROOM_BYTES,
   )
   try {
-    await admin.createTopics([output, { ...dlq, configs: { 'max.message.bytes': String(dlqMax) } }])
+    await admin.createTopics([...written, { ...dlq, configs: { 'max.message.bytes': String(dlqMax) } }])
   } catch (error) {
     const failure = toTopicstreamError(error, 'ERR_KAFKA_UNAVAILABLE')
     if (failure.canRetry || failure.code === 'ERR_CONFIG_INVALID') throw failure
@@ -39,7 +45,7 @@ export async function createBridgeTopics(
       { err: failure, topic: dlq.topic },
       'Kafka refused max.message.bytes for the dead-letter topic; creating it with the default',
     )
-    await admin.createTopics([output, dlq])
+    await admin.createTopics([...written, dlq])
   }
 }
 
@@ -70,23 +76,27 @@ export interface WrittenTopics {
    * broker's topic list is read for each batch with dead letters (they are rare), else at most
    * every 2 s.
    */
-  ensure(admin: KafkaAdmin | undefined, withDlq: boolean): Promise<void>
+  ensure(admin: KafkaAdmin | undefined, withDlq: boolean, withReviews?: boolean): Promise<void>
   /** Reads the dead-letter topic's `max.message.bytes`. */
   readDlqLimit(admin: KafkaAdmin): Promise<void>
   /** The dead-letter topic's `max.message.bytes`: larger dead letters go out as references. */
   readonly dlqMaxBytes: number
 }
 
-export function writtenTopics(config: Pick<BridgeConfig, 'outputTopic' | 'dlqTopic'>): WrittenTopics {
+export function writtenTopics(
+  config: Pick<BridgeConfig, 'outputTopic' | 'dlqTopic' | 'reviewTopic'>,
+): WrittenTopics {
   let topicList: { readonly at: number; readonly topics: ReadonlySet<string> } | undefined
   let dlqMaxBytes = Number.POSITIVE_INFINITY
   return {
-    async ensure(from, withDlq) {
+    async ensure(from, withDlq, withReviews = false) {
       if (from === undefined) return
       if (withDlq || topicList === undefined || Date.now() - topicList.at > 2000) {
         topicList = { at: Date.now(), topics: new Set(await from.listTopics()) }
       }
-      const wanted = withDlq ? [config.outputTopic, config.dlqTopic] : [config.outputTopic]
+      const wanted = [config.outputTopic]
+      if (withDlq) wanted.push(config.dlqTopic)
+      if (withReviews && config.reviewTopic !== undefined) wanted.push(config.reviewTopic)
       const missing = wanted.filter((topic) => !topicList?.topics.has(topic))
       if (missing.length > 0) {
         topicList = undefined

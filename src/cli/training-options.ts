@@ -1,7 +1,7 @@
 /** Command-line options that map onto `TrainingParams`, shared by `train` and `tokenize`. */
-import type { OptionSpecs, Options } from '../config.js'
+import { flagName, type OptionSpecs, type Options } from '../config.js'
 import type { TrainingParams } from '../engine/index.js'
-import { DEFAULT_TRAINING_PARAMS } from '../engine/index.js'
+import { DEFAULT_TRAINING_PARAMS, MAX_N_FEATURES } from '../engine/index.js'
 import { TopicstreamError } from '../errors.js'
 
 export const TRAINING_SPECS = {
@@ -60,6 +60,21 @@ export const TRAINING_SPECS = {
     default: DEFAULT_TRAINING_PARAMS.maxDf,
     description: 'Ignore terms in more documents than this (a proportion up to 1, or a count above 1)',
   },
+  vectorizer: {
+    kind: 'string',
+    choices: ['count', 'hashing'],
+    default: DEFAULT_TRAINING_PARAMS.vectorizer,
+    description:
+      'count: a vocabulary learnt from the training texts; hashing: no vocabulary, every term hashed into --n-features columns, so words first seen in later updates count',
+  },
+  nFeatures: {
+    kind: 'integer',
+    min: 1,
+    max: MAX_N_FEATURES,
+    default: DEFAULT_TRAINING_PARAMS.nFeatures,
+    description:
+      'Columns of --vectorizer hashing; the counts and the weights take n-features × classes × 8 bytes each',
+  },
 } as const satisfies OptionSpecs
 
 export function parseNgramRange(values: readonly string[]): TrainingParams['ngramRange'] {
@@ -72,6 +87,7 @@ export function parseNgramRange(values: readonly string[]): TrainingParams['ngra
 }
 
 export function toTrainingParams(options: Options<typeof TRAINING_SPECS>): TrainingParams {
+  checkVectorizerOptions(options)
   return {
     ...DEFAULT_TRAINING_PARAMS,
     algorithm: options.algorithm as TrainingParams['algorithm'],
@@ -84,5 +100,26 @@ export function toTrainingParams(options: Options<typeof TRAINING_SPECS>): Train
     ngramRange: parseNgramRange(options.ngram),
     minDf: options.minDf,
     maxDf: options.maxDf,
+    vectorizer: options.vectorizer as TrainingParams['vectorizer'],
+    nFeatures: options.nFeatures,
   }
+}
+
+/** Options that only one vectorizer has are refused with the other, rather than ignored. */
+function checkVectorizerOptions(options: Options<typeof TRAINING_SPECS>): void {
+  const hashing = options.vectorizer === 'hashing'
+  const misplaced = hashing
+    ? (['minDf', 'maxDf'] as const).filter((key) => options[key] !== DEFAULT_TRAINING_PARAMS[key])
+    : options.nFeatures !== DEFAULT_TRAINING_PARAMS.nFeatures
+      ? (['nFeatures'] as const)
+      : []
+  if (misplaced.length === 0) return
+  const flags = misplaced.map((key) => `--${flagName(key)}`)
+  throw new TopicstreamError(
+    'ERR_CONFIG_INVALID',
+    hashing
+      ? `${flags.join(' and ')} ${flags.length > 1 ? 'prune' : 'prunes'} a vocabulary, and --vectorizer hashing has none: drop ${flags.length > 1 ? 'them' : 'it'} or use --vectorizer count`
+      : `--n-features sets the columns of --vectorizer hashing; add --vectorizer hashing or drop --n-features`,
+    { details: { options: flags, vectorizer: options.vectorizer } },
+  )
 }

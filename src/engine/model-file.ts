@@ -13,6 +13,10 @@
  *                weights f64 [V×C], classLogPrior f64 [C]
  *   last 8 bytes CRC-32 of everything before it (uint32 LE), then "TSM\0"
  *
+ * Format 2 adds hashing models: no vocabulary, so no term sections, and V is `params.nFeatures`.
+ * A count model is still written as format 1, which older topicstream reads (they ignore the two
+ * new parameters); files without `params.vectorizer` are count models.
+ *
  * Files are written to a temporary name and renamed, so readers never see half a model.
  */
 import { randomBytes } from 'node:crypto'
@@ -23,13 +27,27 @@ import { TopicstreamError, isTopicstreamError } from '../errors.js'
 import { TermIndex } from './term-index.js'
 import { TextClassifier, type ModelState } from './text-classifier.js'
 import { validateTrainingParams } from './training-params.js'
-import type { ModelMetadata, TrainingParams } from './types.js'
+import {
+  CALIBRATION_BANDS,
+  DEFAULT_TRAINING_PARAMS,
+  type ModelMetadata,
+  type StreamReference,
+  type TrainingParams,
+} from './types.js'
 
-export const MODEL_FORMAT_VERSION = 1
+/** The newest format this code reads and writes. */
+export const MODEL_FORMAT_VERSION = 2
+
+/** The oldest format that can hold a model with these parameters: the one it is written in. */
+export function modelFormatVersion(params: Pick<TrainingParams, 'vectorizer'>): number {
+  return params.vectorizer === 'hashing' ? 2 : 1
+}
 
 export interface SaveModelExtra {
   /** Accuracy on a held-out split, recorded in the metadata. */
-  readonly testAccuracy?: number
+  readonly testAccuracy?: number | undefined
+  /** The model on the same split, for stream health (see StreamReference). */
+  readonly reference?: StreamReference | undefined
 }
 
 const MAGIC = Buffer.from([0x89, 0x54, 0x53, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a])
@@ -60,7 +78,7 @@ interface Section {
 interface Header {
   readonly format: 'topicstream-model'
   readonly metadata: ModelMetadata
-  readonly sections: Readonly<Record<SectionName, Section>>
+  readonly sections: Readonly<Partial<Record<SectionName, Section>>>
 }
 
 type TypedArray = Uint16Array | Int32Array | Float64Array
@@ -71,27 +89,31 @@ export async function saveModel(
   extra: SaveModelExtra = {},
 ): Promise<void> {
   const state = model.state
+  const formatVersion = modelFormatVersion(state.metadata.params)
   const metadata: ModelMetadata = {
     ...state.metadata,
-    formatVersion: MODEL_FORMAT_VERSION,
+    formatVersion,
     ...(extra.testAccuracy === undefined ? {} : { testAccuracy: extra.testAccuracy }),
+    ...(extra.reference === undefined ? {} : { reference: extra.reference }),
   }
-  const { units, offsets, records } = state.index.parts
-  const arrays: Record<SectionName, TypedArray> = {
-    termUnits: units,
-    termOffsets: offsets,
-    termTable: records,
+  const terms = state.index?.parts
+  const arrays: Partial<Record<SectionName, TypedArray>> = {
+    ...(terms === undefined
+      ? {}
+      : { termUnits: terms.units, termOffsets: terms.offsets, termTable: terms.records }),
     idf: state.idf,
     classCount: state.classCount,
     featureCount: state.featureCount,
     weights: state.weights,
     classLogPrior: state.classLogPrior,
   }
-  const sections = {} as Record<SectionName, Section>
+  const sections: Partial<Record<SectionName, Section>> = {}
   const body: Uint8Array[] = []
   let position = 0
   for (const name of Object.keys(SECTIONS) as SectionName[]) {
-    const bytes = littleEndianBytes(arrays[name])
+    const array = arrays[name]
+    if (array === undefined) continue
+    const bytes = littleEndianBytes(array)
     const offset = align8(position)
     if (offset > position) body.push(new Uint8Array(offset - position))
     sections[name] = { type: SECTIONS[name], offset, length: bytes.byteLength }
@@ -103,7 +125,7 @@ export async function saveModel(
   )
   const preamble = Buffer.alloc(PREAMBLE)
   MAGIC.copy(preamble, 0)
-  preamble.writeUInt32LE(MODEL_FORMAT_VERSION, 8)
+  preamble.writeUInt32LE(formatVersion, 8)
   preamble.writeUInt32LE(header.byteLength, 12)
   const padding = new Uint8Array(align8(PREAMBLE + header.byteLength) - PREAMBLE - header.byteLength)
   const chunks: Uint8Array[] = [preamble, header, padding, ...body]
@@ -201,6 +223,13 @@ export function decodeModel(file: Uint8Array, path = 'model'): ModelState {
     throw invalid('the header does not describe a topicstream model')
   }
   const metadata = checkMetadata(header.metadata, invalid)
+  if (modelFormatVersion(metadata.params) > version) {
+    throw invalid(`format ${version} cannot hold a ${metadata.params.vectorizer} model`)
+  }
+  const hashing = metadata.params.vectorizer === 'hashing'
+  if (hashing && metadata.vocabularySize !== metadata.params.nFeatures) {
+    throw invalid(`a hashing model has nFeatures columns, but the header says ${metadata.vocabularySize}`)
+  }
   const dataStart = align8(PREAMBLE + headerLength)
   const section = <T extends TypedArray>(name: SectionName, expectedCount?: number): T => {
     const range = header.sections?.[name]
@@ -228,15 +257,17 @@ export function decodeModel(file: Uint8Array, path = 'model'): ModelState {
   }
   const size = metadata.vocabularySize
   const classes = metadata.classes.length
-  const index = TermIndex.fromParts({
-    units: section<Uint16Array>('termUnits'),
-    offsets: section<Int32Array>('termOffsets', size + 1),
-    records: section<Int32Array>('termTable'),
-  })
+  const index = hashing
+    ? undefined
+    : TermIndex.fromParts({
+        units: section<Uint16Array>('termUnits'),
+        offsets: section<Int32Array>('termOffsets', size + 1),
+        records: section<Int32Array>('termTable'),
+      })
   if (typeof index === 'string') throw invalid(index)
   const state = {
     metadata,
-    index,
+    ...(index === undefined ? {} : { index }),
     idf: section<Float64Array>('idf', size),
     classCount: section<Float64Array>('classCount', classes),
     featureCount: section<Float64Array>('featureCount', size * classes),
@@ -265,12 +296,34 @@ function checkMetadata(raw: ModelMetadata, invalid: (why: string) => Topicstream
   }
   let params: TrainingParams
   try {
-    params = validateTrainingParams(raw.params)
+    // Files written before hashing existed hold count models without these two parameters.
+    const stored: Partial<TrainingParams> = raw.params ?? {}
+    const { vectorizer = 'count', nFeatures = DEFAULT_TRAINING_PARAMS.nFeatures } = stored
+    params = validateTrainingParams({ ...raw.params, vectorizer, nFeatures })
   } catch (error) {
     if (isTopicstreamError(error)) throw invalid(`its training parameters are unusable: ${error.message}`)
     throw error
   }
+  if (raw.reference !== undefined && !isReference(raw.reference, raw.classes.length)) {
+    throw invalid('its held-out reference does not match its classes')
+  }
   return Object.freeze({ ...raw, classes: Object.freeze([...raw.classes]), params })
+}
+
+function isReference(value: unknown, classes: number): value is StreamReference {
+  const share = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 1
+  const reference = value as Partial<StreamReference> | null
+  return (
+    typeof reference === 'object' &&
+    reference !== null &&
+    Number.isInteger(reference.documents) &&
+    Array.isArray(reference.predictedMix) &&
+    reference.predictedMix.length === classes &&
+    reference.predictedMix.every(share) &&
+    Array.isArray(reference.calibration) &&
+    reference.calibration.length === CALIBRATION_BANDS &&
+    reference.calibration.every((x) => x === null || share(x))
+  )
 }
 
 const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1

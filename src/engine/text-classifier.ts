@@ -5,16 +5,32 @@
  */
 import { createHash } from 'node:crypto'
 import { TopicstreamError } from '../errors.js'
+import { isNumericLabelName, labelComparator, numericLabelName } from './datasets/labeled.js'
+import { HashingVectorizer } from './hashing-vectorizer.js'
 import { computeWeights, usesPrior } from './naive-bayes.js'
 import type { TermIndex } from './term-index.js'
-import type { Classification, ClassifyOptions, LabelProbability, ModelMetadata, TermWeight } from './types.js'
+import type { TfidfRow } from './tfidf-row.js'
+import type {
+  Classification,
+  ClassifyOptions,
+  LabelProbability,
+  ModelMetadata,
+  TermWeight,
+  TextCoverage,
+} from './types.js'
 import { SparseVectorizer } from './vectorizer.js'
 
-/** Everything a model is made of; what model files store. Arrays are term-major (`[t * C + c]`). */
+/**
+ * Everything a model is made of; what model files store. Arrays are term-major (`[t * C + c]`),
+ * with V columns: the vocabulary's terms, or `params.nFeatures` for a hashing model.
+ */
 export interface ModelState {
   readonly metadata: ModelMetadata
-  /** The vocabulary, in code-point order (scikit-learn's `vocabulary_` order), with its lookup table. */
-  readonly index: TermIndex
+  /**
+   * The vocabulary, in code-point order (scikit-learn's `vocabulary_` order), with its lookup table;
+   * absent for a hashing model, which has none.
+   */
+  readonly index?: TermIndex
   readonly idf: Float64Array
   readonly classCount: Float64Array
   readonly featureCount: Float64Array
@@ -27,24 +43,30 @@ const DEFAULT_EXPLAIN_TERMS = 10
 
 export class TextClassifier {
   #metadata: ModelMetadata
-  readonly #index: TermIndex
+  readonly #index: TermIndex | undefined
+  /** Columns: vocabulary terms, or `nFeatures` when hashing. */
+  readonly #size: number
   #terms: readonly string[] | undefined
   readonly #idf: Float64Array
-  readonly #classCount: Float64Array
-  readonly #featureCount: Float64Array
+  // The counts, the class list and the per-class scratch grow when partialFit meets a new class.
+  #classCount: Float64Array
+  #featureCount: Float64Array
   #weights: Float64Array
   #classLogPrior: Float64Array
   #usePrior: boolean
-  readonly #classes: readonly string[]
-  readonly #classIndex: ReadonlyMap<string, number>
-  readonly #vectorizer: SparseVectorizer
-  readonly #jll: Float64Array
-  readonly #order: Int32Array
+  #classes: readonly string[]
+  #classIndex: ReadonlyMap<string, number>
+  readonly #vectorizer: TfidfRow
+  #jll: Float64Array
+  #order: Int32Array
 
   constructor(state: ModelState) {
     const classes = state.metadata.classes.length
-    const size = state.index.size
+    const params = state.metadata.params
+    const hashing = params.vectorizer === 'hashing'
+    const size = hashing ? params.nFeatures : (state.index?.size ?? -1)
     if (
+      hashing !== (state.index === undefined) ||
       state.idf.length !== size ||
       state.classCount.length !== classes ||
       state.featureCount.length !== size * classes ||
@@ -58,6 +80,7 @@ export class TextClassifier {
     }
     this.#metadata = state.metadata
     this.#index = state.index
+    this.#size = size
     this.#idf = state.idf
     this.#classCount = state.classCount
     this.#featureCount = state.featureCount
@@ -66,7 +89,10 @@ export class TextClassifier {
     this.#usePrior = usesPrior(state.metadata.params.algorithm, classes)
     this.#classes = Object.freeze([...state.metadata.classes])
     this.#classIndex = new Map(this.#classes.map((label, i) => [label, i]))
-    this.#vectorizer = new SparseVectorizer(state.index, state.idf, state.metadata.params)
+    this.#vectorizer =
+      state.index === undefined
+        ? new HashingVectorizer(size, state.idf, params)
+        : new SparseVectorizer(state.index, state.idf, params)
     this.#jll = new Float64Array(classes)
     this.#order = new Int32Array(classes)
   }
@@ -79,9 +105,12 @@ export class TextClassifier {
     return this.#classes
   }
 
-  /** The vocabulary in id order (decoded on first use: serving never needs it). */
+  /**
+   * The vocabulary in id order (decoded on first use: serving never needs it); empty for a hashing
+   * model, which has no vocabulary.
+   */
   get terms(): readonly string[] {
-    this.#terms ??= Object.freeze(this.#index.terms())
+    this.#terms ??= Object.freeze(this.#index?.terms() ?? [])
     return this.#terms
   }
 
@@ -89,7 +118,7 @@ export class TextClassifier {
   get state(): ModelState {
     return {
       metadata: this.#metadata,
-      index: this.#index,
+      ...(this.#index === undefined ? {} : { index: this.#index }),
       idf: this.#idf,
       classCount: this.#classCount,
       featureCount: this.#featureCount,
@@ -126,10 +155,20 @@ export class TextClassifier {
       const c = order[i]
       topK[i] = { label: classes[c], probability: Math.exp(jll[c] - logTotal) }
     }
-    const { label, probability: confidence } = topK[0]
-    if (options?.explain !== true) return { label, confidence, top_k: topK }
+    const confidence = topK[0].probability
+    const abstained = confidence < (options?.minConfidence ?? 0)
+    const label = abstained ? null : topK[0].label
+    if (options?.explain !== true) return { label, confidence, abstained, top_k: topK }
     const explainTerms = clampCount(options.explainTerms, DEFAULT_EXPLAIN_TERMS, Number.MAX_SAFE_INTEGER)
-    return { label, confidence, top_k: topK, explanation: this.#explain(order[0], explainTerms) }
+    return { label, confidence, abstained, top_k: topK, explanation: this.#explain(order[0], explainTerms) }
+  }
+
+  /**
+   * The token counts of the text the last `classify` (or `predictProba`) call scored: read right
+   * after the call, before the next one. Free: the vectorizer counted them anyway.
+   */
+  get lastCoverage(): TextCoverage {
+    return { tokens: this.#vectorizer.tokenCount, knownTokens: this.#vectorizer.knownTokenCount }
   }
 
   /** `predict_proba` for one text, in `classes` order (a fresh array). */
@@ -147,21 +186,28 @@ export class TextClassifier {
     return Float64Array.from(this.#jll)
   }
 
-  /** The term ids and tf-idf values scikit-learn's pipeline would feed the classifier. */
+  /**
+   * The terms and tf-idf values scikit-learn's pipeline would feed the classifier, in column order.
+   * A hashing model names each column by the text's terms that hashed there (see `termName`).
+   */
   transform(text: string): { readonly terms: string[]; readonly values: Float64Array } {
     const v = this.#vectorizer
     const n = v.transform(text)
     return {
-      terms: Array.from(v.ids.subarray(0, n), (id) => this.#index.term(id)),
+      terms: Array.from(v.ids.subarray(0, n), (id) => v.termName(id)),
       values: v.values.slice(0, n),
     }
   }
 
   /**
    * Online update, like scikit-learn's `partial_fit` after `fit`: the vocabulary and idf stay
-   * fixed, the new rows are added to the class and feature counts, and the weights are recomputed.
-   * Labels are class names; a model trained on numeric labels also takes numbers (`2`, `2.0` and
-   * `"2"` are the same class). The classes are those of `fit`: an unknown label is refused.
+   * fixed (a hashing model has no vocabulary, so terms first seen now count too), the new rows are
+   * added to the class and feature counts, and the weights are recomputed. Labels are class names;
+   * a model trained on numeric labels also takes numbers (`2`, `2.0` and `"2"` are the same class).
+   * A label the model does not know becomes a new class, in its numpy.unique place: the result is
+   * scikit-learn's for a model whose first `partial_fit` declared every class. A label that cannot
+   * be a class of this model (a number for string labels, anything but an integer for numeric
+   * ones) is refused with ERR_MODEL_LABEL_UNKNOWN, and the model is left unchanged.
    */
   partialFit(texts: readonly string[], labels: readonly (string | number)[]): void {
     if (texts.length !== labels.length) {
@@ -170,41 +216,95 @@ export class TextClassifier {
         `partialFit got ${texts.length} texts but ${labels.length} labels`,
       )
     }
-    const numeric = this.#metadata.labelType === 'number'
-    const targets = labels.map((label) => {
-      const name = typeof label === 'number' && numeric ? String(label) : label
-      const target = typeof name === 'string' ? this.#classIndex.get(name) : undefined
-      if (target === undefined) {
-        const shown = typeof label === 'string' ? `"${label}"` : String(label)
-        throw new TopicstreamError('ERR_MODEL_LABEL_UNKNOWN', `The model has no class ${shown}`, {
-          details: { label, classes: this.#classes },
-        })
-      }
-      return target
-    })
+    const names = labels.map((label) => this.#className(label))
     for (const text of texts) {
       if (typeof text !== 'string')
         throw new TopicstreamError('ERR_TEXT_INVALID', 'Every text must be a string')
     }
     if (texts.length === 0) return
+    const added = [...new Set(names.filter((name) => !this.#classIndex.has(name)))]
+    if (added.length > 0) this.#addClasses(added)
+    const classIndex = this.#classIndex
     for (let d = 0; d < texts.length; d++) {
-      addDocument(this.#vectorizer, texts[d], targets[d], this.#featureCount, this.#classCount)
+      const target = classIndex.get(names[d]) as number
+      addDocument(this.#vectorizer, texts[d], target, this.#featureCount, this.#classCount)
     }
-    const derived = computeWeights(
-      this.#metadata.params,
-      this.#featureCount,
-      this.#classCount,
-      this.#index.size,
-    )
+    const derived = computeWeights(this.#metadata.params, this.#featureCount, this.#classCount, this.#size)
     this.#weights = derived.weights
     this.#classLogPrior = derived.classLogPrior
     this.#usePrior = derived.usePrior
     const version = createHash('sha256')
       .update(this.#metadata.version)
-      .update(JSON.stringify([texts, targets.map((target) => this.#classes[target])]))
+      .update(JSON.stringify([texts, names]))
       .digest('hex')
       .slice(0, 16)
     this.#metadata = Object.freeze({ ...this.#metadata, version })
+  }
+
+  /** The class name a `partialFit` label stands for, known or new; throws if it cannot be one. */
+  #className(label: unknown): string {
+    const numeric = this.#metadata.labelType === 'number'
+    const refuse = (why: string): TopicstreamError => {
+      const shown = typeof label === 'string' ? `"${label}"` : String(label)
+      return new TopicstreamError('ERR_MODEL_LABEL_UNKNOWN', `Cannot learn the label ${shown}: ${why}`, {
+        details: { label, classes: this.#classes },
+      })
+    }
+    if (typeof label === 'string') {
+      if (this.#classIndex.has(label)) return label
+      if (label === '') throw refuse('a class name cannot be empty')
+      if (numeric && !isNumericLabelName(label)) {
+        throw refuse('the model has numeric labels, so a new class must be an integer (2 or "2")')
+      }
+      return label
+    }
+    if (typeof label === 'number' && numeric) {
+      const name = numericLabelName(label)
+      if (typeof name !== 'string') throw refuse(name.reason)
+      return name
+    }
+    throw refuse(
+      numeric
+        ? 'the model has numeric labels: give an integer or its name'
+        : 'the model has string labels: give a class name (a string)',
+    )
+  }
+
+  /**
+   * Inserts classes at their numpy.unique places with zero counts, re-indexing the counts; the
+   * weights are recomputed by the caller.
+   */
+  #addClasses(added: readonly string[]): void {
+    const before = this.#classes
+    const classes = [...before, ...added].sort(labelComparator(this.#metadata.labelType))
+    const classIndex = new Map(classes.map((name, c) => [name, c]))
+    const oldCount = before.length
+    const count = classes.length
+    const moved = Int32Array.from(before, (name) => classIndex.get(name) as number)
+    const classCount = new Float64Array(count)
+    for (let c = 0; c < oldCount; c++) classCount[moved[c]] = this.#classCount[c]
+    const from = this.#featureCount
+    const featureCount = new Float64Array(this.#size * count)
+    for (let t = 0; t < this.#size; t++) {
+      for (let c = 0; c < oldCount; c++) featureCount[t * count + moved[c]] = from[t * oldCount + c]
+    }
+    this.#classes = Object.freeze(classes)
+    this.#classIndex = classIndex
+    this.#classCount = classCount
+    this.#featureCount = featureCount
+    this.#jll = new Float64Array(count)
+    this.#order = new Int32Array(count)
+    const reference = this.#metadata.reference
+    // The held-out split was predicted before these classes existed: their share of it is 0.
+    const predictedMix = new Array<number>(count).fill(0)
+    if (reference !== undefined) {
+      for (let c = 0; c < oldCount; c++) predictedMix[moved[c]] = reference.predictedMix[c]
+    }
+    this.#metadata = Object.freeze({
+      ...this.#metadata,
+      classes: Object.freeze([...classes]),
+      ...(reference === undefined ? {} : { reference: { ...reference, predictedMix } }),
+    })
   }
 
   /** Fills `#jll` for `text` and returns its logsumexp (the log of the evidence). */
@@ -284,7 +384,7 @@ export class TextClassifier {
     }
     // Ties (rare) keep vocabulary order; only the reported terms are decoded.
     found.sort((a, b) => b.weight - a.weight || a.id - b.id)
-    return found.slice(0, limit).map(({ id, weight }): TermWeight => ({ term: this.#index.term(id), weight }))
+    return found.slice(0, limit).map(({ id, weight }): TermWeight => ({ term: v.termName(id), weight }))
   }
 }
 
@@ -293,7 +393,7 @@ export class TextClassifier {
  * `partial_fit` do. Training and online updates share it so both sum in the same order.
  */
 export function addDocument(
-  vectorizer: SparseVectorizer,
+  vectorizer: TfidfRow,
   text: string,
   target: number,
   featureCount: Float64Array,

@@ -1,10 +1,12 @@
 /**
- * Fitting: CountVectorizer.fit (vocabulary, min_df/max_df pruning, code-point order), then
- * TfidfTransformer.fit (smoothed idf), then MultinomialNB/ComplementNB.fit on the tf-idf rows.
+ * Fitting: CountVectorizer.fit (vocabulary, min_df/max_df pruning, code-point order) or nothing for
+ * the stateless HashingVectorizer, then TfidfTransformer.fit (smoothed idf), then
+ * MultinomialNB/ComplementNB.fit on the tf-idf rows.
  */
 import { createHash } from 'node:crypto'
 import { TopicstreamError } from '../errors.js'
 import { isNumericLabelName, labelComparator } from './datasets/labeled.js'
+import { HashingVectorizer } from './hashing-vectorizer.js'
 import { computeWeights } from './naive-bayes.js'
 import { TermIndex } from './term-index.js'
 import { TextClassifier, addDocument } from './text-classifier.js'
@@ -17,8 +19,9 @@ import {
   type ProgressListener,
   type TrainingParams,
 } from './types.js'
+import type { TfidfRow } from './tfidf-row.js'
 import { SparseVectorizer } from './vectorizer.js'
-import { MODEL_FORMAT_VERSION } from './model-file.js'
+import { modelFormatVersion } from './model-file.js'
 import { validateTrainingParams } from './training-params.js'
 
 export interface TrainingSource {
@@ -39,13 +42,14 @@ export function trainClassifier(
   const texts = train.texts
   const documents = texts.length
 
-  const terms = buildVocabulary(texts, settings, onProgress)
-  const index = TermIndex.build(terms.terms)
-  const idf = inverseDocumentFrequency(terms.df, documents, settings.smoothIdf)
+  const features =
+    settings.vectorizer === 'hashing'
+      ? fitHashingVectorizer(texts, settings, onProgress)
+      : fitCountVectorizer(texts, settings, onProgress)
+  const { size, vectorizer } = features
 
   const classCount = new Float64Array(classes.length)
-  const featureCount = new Float64Array(terms.terms.length * classes.length)
-  const vectorizer = new SparseVectorizer(index, idf, settings)
+  const featureCount = countTable(size, classes.length, settings)
   for (let d = 0; d < documents; d++) {
     addDocument(vectorizer, texts[d], targets[d], featureCount, classCount)
     if (onProgress && (d + 1) % PROGRESS_EVERY === 0)
@@ -53,14 +57,14 @@ export function trainClassifier(
   }
   onProgress?.({ phase: 'fit', done: documents, total: documents })
 
-  const derived = computeWeights(settings, featureCount, classCount, terms.terms.length)
+  const derived = computeWeights(settings, featureCount, classCount, size)
   const metadata: ModelMetadata = Object.freeze({
-    formatVersion: MODEL_FORMAT_VERSION,
-    version: contentVersion(classes, terms.terms, derived.weights, derived.classLogPrior),
+    formatVersion: modelFormatVersion(settings),
+    version: contentVersion(classes, features.terms, derived.weights, derived.classLogPrior),
     classes: Object.freeze(classes),
     // Written only for numeric labels: string-label models keep the metadata they always had.
     ...(labelType === 'number' ? { labelType } : {}),
-    vocabularySize: terms.terms.length,
+    vocabularySize: size,
     params: settings,
     dataset: Object.freeze({
       source: source.source,
@@ -72,8 +76,8 @@ export function trainClassifier(
   })
   return new TextClassifier({
     metadata,
-    index,
-    idf,
+    ...(features.index === undefined ? {} : { index: features.index }),
+    idf: features.idf,
     classCount,
     featureCount,
     weights: derived.weights,
@@ -142,6 +146,79 @@ function orderClasses(train: LabeledDocuments): {
     throw new TopicstreamError('ERR_TRAINING_INVALID', 'Training needs at least two classes')
   }
   return { classes, targets, labelType }
+}
+
+/** A fitted vectorizer and what the model keeps of it. */
+interface FittedVectorizer {
+  /** Columns: vocabulary terms, or `nFeatures` when hashing. */
+  readonly size: number
+  /** The vocabulary's lookup table; none when hashing. */
+  readonly index?: TermIndex
+  /** The vocabulary (empty when hashing), for the content version. */
+  readonly terms: readonly string[]
+  readonly idf: Float64Array
+  /** Turns the training texts into tf-idf rows for the classifier's counts. */
+  readonly vectorizer: TfidfRow
+}
+
+function fitCountVectorizer(
+  texts: readonly string[],
+  params: TrainingParams,
+  onProgress?: ProgressListener,
+): FittedVectorizer {
+  const vocabulary = buildVocabulary(texts, params, onProgress)
+  const index = TermIndex.build(vocabulary.terms)
+  const idf = inverseDocumentFrequency(vocabulary.df, texts.length, params.smoothIdf)
+  const vectorizer = new SparseVectorizer(index, idf, params)
+  return { size: vocabulary.terms.length, index, terms: vocabulary.terms, idf, vectorizer }
+}
+
+/**
+ * HashingVectorizer learns nothing; TfidfTransformer.fit counts the documents each column appears
+ * in (columns no training text reaches get the largest idf, as in scikit-learn).
+ */
+function fitHashingVectorizer(
+  texts: readonly string[],
+  params: TrainingParams,
+  onProgress?: ProgressListener,
+): FittedVectorizer {
+  const size = params.nFeatures
+  const df = new Int32Array(size)
+  const counter = new HashingVectorizer(size, new Float64Array(0), {
+    ngramRange: params.ngramRange,
+    useIdf: false,
+    sublinearTf: false,
+    norm: 'none',
+  })
+  for (let d = 0; d < texts.length; d++) {
+    const n = counter.transform(texts[d])
+    const ids = counter.ids
+    for (let k = 0; k < n; k++) df[ids[k]]++
+    if (onProgress && (d + 1) % PROGRESS_EVERY === 0) {
+      onProgress({ phase: 'idf', done: d + 1, total: texts.length })
+    }
+  }
+  onProgress?.({ phase: 'idf', done: texts.length, total: texts.length })
+  const idf = inverseDocumentFrequency(df, texts.length, params.smoothIdf)
+  return { size, terms: [], idf, vectorizer: new HashingVectorizer(size, idf, params) }
+}
+
+/**
+ * The zeroed feature counts (`size × classes`), or ERR_TRAINING_INVALID saying how much memory a
+ * too large `nFeatures` asked for, rather than a bare RangeError.
+ */
+function countTable(size: number, classes: number, params: TrainingParams): Float64Array {
+  try {
+    return new Float64Array(size * classes)
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error
+    const gigabytes = ((size * classes * 8) / 2 ** 30).toFixed(1)
+    throw new TopicstreamError(
+      'ERR_TRAINING_INVALID',
+      `${size} columns × ${classes} classes need ${gigabytes} GiB for the feature counts (and as much for the weights); use a smaller nFeatures`,
+      { cause: error, details: { nFeatures: params.nFeatures, classes } },
+    )
+  }
 }
 
 interface Vocabulary {

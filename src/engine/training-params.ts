@@ -1,6 +1,9 @@
 import { TopicstreamError } from '../errors.js'
 import type { TrainingParams } from './types.js'
 
+/** HashingVectorizer's upper bound for `n_features`: numpy's int32 maximum. */
+export const MAX_N_FEATURES = 2 ** 31 - 1
+
 /** Checks a full parameter set once, before any work; returns it frozen. */
 export function validateTrainingParams(params: TrainingParams): TrainingParams {
   const problems: string[] = []
@@ -25,6 +28,17 @@ export function validateTrainingParams(params: TrainingParams): TrainingParams {
     problems.push('maxDf must be a proportion in (0, 1] or a count > 1')
   } else if (params.maxDf > 1 && !Number.isInteger(params.maxDf)) {
     problems.push('maxDf above 1 must be a whole number of documents')
+  }
+  if (params.vectorizer !== 'count' && params.vectorizer !== 'hashing') {
+    problems.push(`vectorizer must be "count" or "hashing", got ${String(params.vectorizer)}`)
+  }
+  // scikit-learn's bounds for n_features (a 32-bit column index).
+  if (!(Number.isInteger(params.nFeatures) && params.nFeatures >= 1 && params.nFeatures <= MAX_N_FEATURES)) {
+    problems.push(`nFeatures must be a whole number from 1 to ${MAX_N_FEATURES}`)
+  }
+  // Document frequencies prune a vocabulary; a hashing model has none to prune.
+  if (params.vectorizer === 'hashing' && (params.minDf !== 1 || params.maxDf !== 1)) {
+    problems.push('minDf and maxDf apply to the count vectorizer only: hashing keeps every term')
   }
   if (problems.length > 0) {
     throw new TopicstreamError(

@@ -16,9 +16,12 @@ export interface TermWeight {
 }
 
 export interface Classification {
-  readonly label: string
-  /** Posterior probability of `label`. */
+  /** The most probable class; null when the model abstained. */
+  readonly label: string | null
+  /** Posterior probability of the most probable class (`top_k[0]`), abstained or not. */
   readonly confidence: number
+  /** True when `confidence` is under the `minConfidence` asked for: the top-k stand, the label does not. */
+  readonly abstained: boolean
   /** The `k` most probable classes, most probable first. */
   readonly top_k: readonly LabelProbability[]
   /** Present only when an explanation was asked for. */
@@ -32,9 +35,26 @@ export interface ClassifyOptions {
   readonly explain?: boolean
   /** How many explanation terms at most (default 10). */
   readonly explainTerms?: number
+  /** Abstain (label null) when the top probability is under this; default 0, never abstain. */
+  readonly minConfidence?: number
+}
+
+/** What the tokens of the last classified text were, for stream-health statistics. */
+export interface TextCoverage {
+  /** Tokens in the text. */
+  readonly tokens: number
+  /** Of those, tokens the model knows (in its vocabulary; every token for a hashing model). */
+  readonly knownTokens: number
 }
 
 export type Algorithm = 'multinomial' | 'complement'
+
+/**
+ * How texts become columns: `count` learns a vocabulary from the training texts (CountVectorizer);
+ * `hashing` has none and hashes every term into one of `nFeatures` columns (HashingVectorizer with
+ * `alternate_sign=False, norm=None`), so terms first seen after training still count.
+ */
+export type VectorizerKind = 'count' | 'hashing'
 
 /** Everything that decides the model's math; mirrors scikit-learn's parameter names where they exist. */
 export interface TrainingParams {
@@ -59,6 +79,13 @@ export interface TrainingParams {
   readonly minDf: number
   /** CountVectorizer `max_df`: a proportion in (0, 1], or an absolute count when > 1 and integral. */
   readonly maxDf: number
+  /** The vectorizer; `minDf`/`maxDf` need a vocabulary, so `hashing` takes only their defaults. */
+  readonly vectorizer: VectorizerKind
+  /**
+   * HashingVectorizer `n_features`: the columns of a `hashing` model (ignored by `count`). Memory
+   * grows with it: the feature counts and the weights take `nFeatures × classes × 8` bytes each.
+   */
+  readonly nFeatures: number
 }
 
 export const DEFAULT_TRAINING_PARAMS: TrainingParams = Object.freeze({
@@ -73,6 +100,8 @@ export const DEFAULT_TRAINING_PARAMS: TrainingParams = Object.freeze({
   ngramRange: [1, 1] as const,
   minDf: 1,
   maxDf: 1,
+  vectorizer: 'count',
+  nFeatures: 2 ** 18,
 })
 
 /**
@@ -108,12 +137,14 @@ export interface ModelMetadata {
   readonly formatVersion: number
   /** Short content hash: changes whenever the weights change. */
   readonly version: string
+  /** The classes in numpy.unique's order; `partialFit` inserts the labels it had not seen. */
   readonly classes: readonly string[]
   /**
    * `number` when the model was trained on numeric labels (its classes are then in numeric order);
    * absent for string labels, and in files written before numeric labels existed.
    */
   readonly labelType?: LabelType
+  /** Terms of the vocabulary; for a `hashing` model, its columns (`params.nFeatures`). */
   readonly vocabularySize: number
   readonly params: TrainingParams
   readonly dataset: {
@@ -123,7 +154,25 @@ export interface ModelMetadata {
     readonly categories: readonly string[]
   }
   readonly testAccuracy?: number
+  /** How the model did on its held-out split: what stream health compares the stream with. */
+  readonly reference?: StreamReference
   readonly createdAt: string
+}
+
+/** Confidence bands of a StreamReference's calibration: 0–0.05, 0.05–0.1, … 0.95–1. */
+export const CALIBRATION_BANDS = 20
+
+/**
+ * The model's own behaviour on labelled documents it was not trained on. Streams are compared with
+ * it: a stream like the held-out split has the same predicted mix, and its accuracy can be read off
+ * the calibration (confidence-based performance estimation).
+ */
+export interface StreamReference {
+  readonly documents: number
+  /** Share of the documents predicted as each class, in the model's class order. */
+  readonly predictedMix: readonly number[]
+  /** Accuracy of the documents per confidence band (CALIBRATION_BANDS); null where none fell. */
+  readonly calibration: readonly (number | null)[]
 }
 
 /** Progress reports from long work (training, loading, downloading). */

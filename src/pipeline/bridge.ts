@@ -6,6 +6,9 @@ import { metricsServerPart } from '../bridge/metrics-server.js'
 import { type BridgeKafkaOptions, bridgeConfig } from '../bridge/options.js'
 import { bridgePart } from '../bridge/part.js'
 import { ModelRegistry } from '../engine/model-registry.js'
+import { registerStreamHealthMetrics } from '../health/metrics.js'
+import { streamHealthSettings } from '../health/options.js'
+import { createStreamMonitor } from '../health/stream-monitor.js'
 import type { Logger } from '../runtime/logger.js'
 import { type Part, part } from '../runtime/part.js'
 import type { ServicePlan } from '../runtime/service.js'
@@ -13,6 +16,8 @@ import { registryClassifier } from './registry-classifier.js'
 
 export interface BridgeCommandOptions extends BridgeKafkaOptions {
   readonly model: string
+  readonly minConfidence: number | undefined
+  readonly healthWindow: number
   readonly metricsPort: number | undefined
   readonly metricsHost: string
 }
@@ -21,10 +26,16 @@ export function bridgeCommandParts(options: BridgeCommandOptions, logger: Logger
   const name = basename(options.model, extname(options.model))
   const registry = new ModelRegistry([{ name, path: options.model }])
   const metrics = new Registry()
+  const health = streamHealthSettings(options)
+  const streamHealth = createStreamMonitor(health.monitor)
+  registerStreamHealthMetrics(metrics, streamHealth)
   const bridge = createBridge({
     ...bridgeConfig(options),
     brokers: options.brokers,
-    classify: registryClassifier(registry, { topK: options.topK }),
+    classify: registryClassifier(registry, {
+      classify: { topK: options.topK, minConfidence: health.minConfidence },
+      streamHealth,
+    }),
     metrics,
     logger,
   })

@@ -50,15 +50,14 @@ export async function ensureModelFile(options: EnsureModelOptions): Promise<Ensu
     { source: dataset.source, fingerprint: dataset.fingerprint },
     options.onProgress,
   )
-  let testAccuracy: number | undefined
-  if (dataset.test !== undefined) {
-    const held = dataset.test.texts.length
-    testAccuracy = held === 0 ? undefined : evaluateModel(model, dataset.test).accuracy
+  const held = dataset.test?.texts.length ?? 0
+  const evaluation = dataset.test !== undefined && held > 0 ? evaluateModel(model, dataset.test) : undefined
+  const testAccuracy = evaluation?.accuracy
+  if (dataset.test !== undefined)
     step(`test accuracy ${testAccuracy?.toFixed(4) ?? 'n/a'} on ${held} held-out texts`)
-  }
 
   // saveModel renames a complete temporary file into place: an interrupted save leaves no half model.
-  await saveModel(model, options.path, { testAccuracy })
+  await saveModel(model, options.path, { testAccuracy, reference: evaluation?.reference })
   step(`saved the model to ${options.path}`)
   return {
     path: options.path,

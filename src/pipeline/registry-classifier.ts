@@ -6,25 +6,27 @@ import type { DashboardStats } from '../api/dashboard/types.js'
 import type { BridgeClassification } from '../bridge/bridge.js'
 import { type ModelRegistry, attribute } from '../engine/model-registry.js'
 import type { ClassifyOptions } from '../engine/types.js'
+import type { StreamMonitor } from '../health/stream-monitor.js'
 
-/** With `stats`, the engine time per record goes to the dashboard, measured where the model runs. */
+export interface RegistryClassifierOptions {
+  readonly classify: ClassifyOptions
+  /** Where the engine time per record goes, measured where the model runs (the dashboard). */
+  readonly dashboard?: DashboardStats | undefined
+  /** Where every result goes for the stream-health statistics. */
+  readonly streamHealth?: StreamMonitor | undefined
+}
+
 export function registryClassifier(
   registry: ModelRegistry,
-  options: ClassifyOptions,
-  stats?: DashboardStats,
+  { classify: options, dashboard, streamHealth }: RegistryClassifierOptions,
 ): (text: string) => BridgeClassification {
-  // Timed only when the dashboard shows it: two clock reads per record otherwise wasted.
-  if (stats === undefined) {
-    return (text) => {
-      const entry = registry.entry()
-      return attribute(entry.model.classify(text, options), entry.ref)
-    }
-  }
   return (text) => {
     const entry = registry.entry()
-    const started = performance.now()
+    // Timed only when the dashboard shows it: two clock reads per record otherwise wasted.
+    const started = dashboard === undefined ? 0 : performance.now()
     const classification = entry.model.classify(text, options)
-    stats.classifyLatency(performance.now() - started)
+    dashboard?.classifyLatency(performance.now() - started)
+    streamHealth?.observe('bridge', entry.model, entry.ref, classification, text)
     return attribute(classification, entry.ref)
   }
 }

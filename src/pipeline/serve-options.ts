@@ -5,6 +5,7 @@
 import { DEFAULT_API_CONFIG } from '../api/api-config.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../bridge/options.js'
 import type { OptionSpecs, Options } from '../config.js'
+import { STREAM_HEALTH_OPTIONS } from '../health/options.js'
 import { LOG_OPTIONS } from '../runtime/logger.js'
 
 const { maxTextBytes: bridgeMaxTextBytes, ...bridgeKafkaOptions } = BRIDGE_KAFKA_OPTIONS
@@ -142,6 +143,7 @@ export const SERVE_OPTIONS = {
     description:
       'How long in-flight requests and streams may finish after SIGTERM/SIGINT (ms); each other part gets 5 s more',
   },
+  ...STREAM_HEALTH_OPTIONS,
   ...LOG_OPTIONS,
   benchmarkRoutes: {
     kind: 'boolean',

@@ -21,6 +21,7 @@ import { type Part, part } from '../runtime/part.js'
 import type { ServicePlan } from '../runtime/service.js'
 import { parseModelSpec } from './model-specs.js'
 import { registryClassifier } from './registry-classifier.js'
+import { streamHealthSettings } from '../health/options.js'
 import type { ServeOptions } from './serve-options.js'
 
 export interface ServeParts extends ServicePlan {
@@ -30,7 +31,8 @@ export interface ServeParts extends ServicePlan {
 
 export async function serveParts(options: ServeOptions, logger: Logger): Promise<ServeParts> {
   const registry = new ModelRegistry(await modelSources(options))
-  const metrics = createMetrics()
+  const health = streamHealthSettings(options)
+  const metrics = createMetrics({ streamHealth: health.monitor })
   const dashboard = options.dashboard
     ? (await import('../api/dashboard/kafka-dashboard.js')).createKafkaDashboard({
         brokers: options.brokers,
@@ -40,13 +42,18 @@ export async function serveParts(options: ServeOptions, logger: Logger): Promise
         metricsRegistry: metrics.registry,
         logger,
         kafkaClient: options.kafkaClient as KafkaLibrary,
+        streamHealth: () => metrics.streamHealth.snapshots(),
       })
     : undefined
   const bridge = options.bridge
     ? createBridge({
         ...bridgeConfig(options),
         brokers: options.brokers,
-        classify: registryClassifier(registry, { topK: options.topK }, dashboard?.stats),
+        classify: registryClassifier(registry, {
+          classify: { topK: options.topK, minConfidence: health.minConfidence },
+          dashboard: dashboard?.stats,
+          streamHealth: metrics.streamHealth,
+        }),
         metrics: metrics.registry,
         logger,
       })
@@ -123,5 +130,6 @@ export function apiConfig(options: ServeOptions): Partial<ApiConfig> {
     benchmarkRoutes: options.benchmarkRoutes,
     requestTimeoutMs: options.requestTimeout,
     headersTimeoutMs: options.headersTimeout,
+    minConfidence: streamHealthSettings(options).minConfidence,
   }
 }

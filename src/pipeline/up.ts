@@ -21,6 +21,7 @@ import { type Part, inParallel, part } from '../runtime/part.js'
 import type { ServicePlan } from '../runtime/service.js'
 import { ensureModelFile } from './default-model.js'
 import { registryClassifier } from './registry-classifier.js'
+import { DEFAULT_STREAM_HEALTH, type streamHealthSettings } from '../health/options.js'
 
 /** How long in-flight requests may finish when the pipeline stops. */
 const SHUTDOWN_GRACE_MS = 5000
@@ -36,6 +37,8 @@ export interface PipelineConfig {
   /** The bridge's settings, without the brokers (decided above). */
   readonly bridge: Partial<Omit<BridgeConfig, 'brokers'>>
   readonly topK: number
+  /** The abstain threshold and the stream-health window (default DEFAULT_STREAM_HEALTH). */
+  readonly health?: ReturnType<typeof streamHealthSettings>
   readonly api?: Partial<ApiConfig>
   readonly producer: ProducerChoice
   readonly env: NodeJS.ProcessEnv
@@ -90,7 +93,8 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
     await registry.loadAll()
   })
 
-  const metrics = createMetrics()
+  const health = config.health ?? DEFAULT_STREAM_HEALTH
+  const metrics = createMetrics({ streamHealth: health.monitor })
   const dashboard = createKafkaDashboard({
     brokers,
     topics,
@@ -99,10 +103,15 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
     metricsRegistry: metrics.registry,
     logger,
     kafkaClient: bridgeSettings.kafkaClient,
+    streamHealth: () => metrics.streamHealth.snapshots(),
   })
   const bridge = createBridge({
     ...bridgeSettings,
-    classify: registryClassifier(registry, { topK: config.topK }, dashboard.stats),
+    classify: registryClassifier(registry, {
+      classify: { topK: config.topK, minConfidence: health.minConfidence },
+      dashboard: dashboard.stats,
+      streamHealth: metrics.streamHealth,
+    }),
     metrics: metrics.registry,
     logger,
   })

@@ -120,6 +120,7 @@ describe('Classify (unary)', () => {
       expect(response).toEqual({
         label: expected.label,
         confidence: expected.confidence,
+        abstained: false,
         top_k: expected.top_k,
         explanation: [],
         model: { name: 'tiny', version: engine.metadata.version },
@@ -135,6 +136,23 @@ describe('Classify (unary)', () => {
     expect(explained.top_k).toEqual(other.top_k)
     expect(explained.explanation).toEqual(other.explanation)
     expect(explained.model?.name).toBe('other')
+  })
+
+  test('under --min-confidence: no label, abstained, the top-k kept', async () => {
+    const abstaining = await start({ minConfidence: 0.99 })
+    const stub = client(abstaining.address)
+    const engine = abstaining.registry.get()
+    const text = SPORTS[0] as string
+    const response = await classify(stub, { text })
+    expect(response.label).toBeUndefined()
+    expect(response.abstained).toBe(true)
+    expect(response.top_k).toEqual(engine.classify(text).top_k)
+    expect(response.confidence).toBe(engine.classify(text).confidence)
+    const confident = client((await start({ minConfidence: 0.01 })).address)
+    expect(await classify(confident, { text })).toMatchObject({
+      label: engine.classify(text).label,
+      abstained: false,
+    })
   })
 
   test('maps errors to gRPC statuses with the code in the trailer', async () => {

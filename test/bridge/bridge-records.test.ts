@@ -95,6 +95,7 @@ describe('results and dead letters', () => {
     const classification = {
       label: 'apple',
       confidence: 0.9,
+      abstained: false,
       top_k: [{ label: 'apple', probability: 0.9 }],
       model: { name: 'm', version: 'v' },
     }
@@ -110,6 +111,7 @@ describe('results and dead letters', () => {
       text: 't',
       label: 'apple',
       confidence: 0.9,
+      abstained: false,
       top_k: [{ label: 'apple', probability: 0.9 }],
       model: { name: 'm', version: 'v' },
       label_true: 'google',

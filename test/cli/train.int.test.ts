@@ -101,7 +101,58 @@ describe('topicstream train', () => {
       ngramRange: [1, 2],
       minDf: 2,
       maxDf: 0.9,
+      vectorizer: 'count',
+      nFeatures: 2 ** 18,
     })
+  })
+
+  it('trains a hashing model: no vocabulary, format 2, and it classifies', async () => {
+    const out = join(workspace.dir, 'hashing.tsmodel')
+    const trained = await runCli([
+      'train',
+      '--dataset',
+      `jsonl:${workspace.corpus}`,
+      '--test-size',
+      '0.2',
+      '--vectorizer',
+      'hashing',
+      '--n-features',
+      '1024',
+      '--out',
+      out,
+    ])
+    expect(trained.code, trained.stderr).toBe(0)
+    expect(trained.stdout).toMatch(/^vocabulary +none: hashing into 1,024 columns$/m)
+    expect(trained.stdout).toMatch(/^test accuracy +\d\.\d{4} on 24 docs/m)
+    const inspected = await runCli(['inspect', '--model', out])
+    expect(inspected.stdout).toMatch(/^version +[0-9a-f]+ \(format 2\)$/m)
+    expect(inspected.stdout).toMatch(/ vectorizer=hashing nFeatures=1024$/m)
+    const classified = await runCli(['classify', '--model', out], {
+      input: '{"id":"a","text":"football goal"}\n',
+    })
+    expect(classified.code, classified.stderr).toBe(0)
+    expect(JSON.parse(classified.stdout)).toMatchObject({ id: 'a', label: expect.any(String) })
+  })
+
+  it('refuses the options of one vectorizer with the other, with exit code 2', async () => {
+    const base = [
+      'train',
+      '--dataset',
+      `jsonl:${workspace.corpus}`,
+      '--out',
+      join(workspace.dir, 'no.tsmodel'),
+    ]
+    const pruned = await runCli([...base, '--vectorizer', 'hashing', '--min-df', '2'])
+    expect(pruned.code).toBe(2)
+    expect(pruned.stderr).toMatch(
+      /--min-df prunes a vocabulary, and --vectorizer hashing has none.*\[ERR_CONFIG_INVALID\]/,
+    )
+    const columns = await runCli([...base, '--n-features', '1024'])
+    expect(columns.code).toBe(2)
+    expect(columns.stderr).toMatch(
+      /--n-features sets the columns of --vectorizer hashing.*\[ERR_CONFIG_INVALID\]/,
+    )
+    expect(existsSync(join(workspace.dir, 'no.tsmodel'))).toBe(false)
   })
 
   it('trains on a 20news archive with a category subset', async () => {

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { trainClassifier } from '../../src/engine/index.js'
 import { SOURCE, classifierFixture, labeled } from './helpers.js'
 
-// Every expected number here was produced by real scikit-learn (CountVectorizer → TfidfTransformer →
-// MultinomialNB/ComplementNB, versions in fixtures/classifiers.json) on the same corpus.
+// Every expected number here was produced by real scikit-learn (CountVectorizer or
+// HashingVectorizer(alternate_sign=False, norm=None) → TfidfTransformer → MultinomialNB/ComplementNB,
+// versions in fixtures/classifiers.json) on the same corpus.
 const TOLERANCE = 1e-9
-const { train, test, extra, configs } = classifierFixture
+const { train, test, extra, newClasses, configs } = classifierFixture
 
 function expectClose(actual: ArrayLike<number>, expected: readonly number[], what: string): void {
   expect(actual.length, what).toBe(expected.length)
@@ -19,9 +20,9 @@ function expectClose(actual: ArrayLike<number>, expected: readonly number[], wha
 describe.each(Object.entries(configs))('scikit-learn parity: %s', (_name, expected) => {
   const model = trainClassifier(labeled(train), expected.params, SOURCE)
 
-  it('builds the same vocabulary, in the same order', () => {
+  it('builds the same vocabulary, in the same order (none when hashing)', () => {
     expect(model.terms).toEqual(expected.vocabulary)
-    expect(model.metadata.vocabularySize).toBe(expected.vocabulary.length)
+    expect(model.metadata.vocabularySize).toBe(expected.columns)
     expect(model.classes).toEqual(expected.classes)
   })
 
@@ -50,6 +51,21 @@ describe.each(Object.entries(configs))('scikit-learn parity: %s', (_name, expect
     test.forEach((text, i) => {
       expectClose(updated.predictProba(text), expected.afterPartialFit.proba[i] as number[], `proba ${text}`)
       expect(updated.classify(text).label).toBe(expected.afterPartialFit.predictions[i])
+    })
+  })
+
+  it('matches partial_fit with classes it was not trained on', () => {
+    const updated = trainClassifier(labeled(train), expected.params, SOURCE)
+    updated.partialFit(
+      newClasses.map((row) => row.text),
+      newClasses.map((row) => row.label),
+    )
+    const { classes, proba, predictions } = expected.afterNewClasses
+    expect(updated.classes).toEqual(classes)
+    expect(updated.metadata.classes).toEqual(classes)
+    test.forEach((text, i) => {
+      expectClose(updated.predictProba(text), proba[i] as number[], `proba ${text}`)
+      expect(updated.classify(text, { topK: classes.length }).label).toBe(predictions[i])
     })
   })
 })

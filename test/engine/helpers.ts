@@ -4,13 +4,22 @@ import { compareCodePoints } from '../../src/engine/tokenizer.js'
 
 export interface ClassifierCase {
   readonly params: Partial<TrainingParams>
+  /** Empty for a hashing model, which has none. */
   readonly vocabulary: string[]
+  /** The columns: vocabulary size, or n_features when hashing. */
+  readonly columns: number
   readonly idf: number[] | null
   readonly classes: string[]
   readonly predictions: string[]
   readonly proba: number[][]
   readonly jll: number[][]
   readonly afterPartialFit: { readonly predictions: string[]; readonly proba: number[][] }
+  /** After `partial_fit` with `newClasses`, whose first call declared every class. */
+  readonly afterNewClasses: {
+    readonly classes: string[]
+    readonly predictions: string[]
+    readonly proba: number[][]
+  }
 }
 
 export interface ClassifierFixture {
@@ -18,6 +27,8 @@ export interface ClassifierFixture {
   readonly train: Array<{ label: string; text: string }>
   readonly test: string[]
   readonly extra: Array<{ label: string; text: string }>
+  /** `extra` plus rows of classes the training rows do not have. */
+  readonly newClasses: Array<{ label: string; text: string }>
   readonly configs: Record<string, ClassifierCase>
 }
 

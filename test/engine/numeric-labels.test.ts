@@ -90,20 +90,55 @@ describe('numeric labels', () => {
     }
   })
 
-  it('takes numbers or class names in partialFit, and refuses unknown ones', () => {
+  it('takes numbers or class names in partialFit', () => {
     const byNumber = trainClassifier(numeric, {}, SOURCE)
     const byName = trainClassifier(numeric, {}, SOURCE)
     byNumber.partialFit(['goal goal', 'vote'], [10.0, 100])
     byName.partialFit(['goal goal', 'vote'], ['10', '100'])
     expect(byNumber.predictProba('goal vote')).toEqual(byName.predictProba('goal vote'))
     expect(byNumber.metadata.version).toBe(byName.metadata.version)
-    expect(() => byNumber.partialFit(['x'], [3])).toThrow(
-      expect.objectContaining({ code: 'ERR_MODEL_LABEL_UNKNOWN', message: 'The model has no class 3' }),
-    )
+  })
+
+  it('inserts new numeric classes in numeric order', () => {
+    const byNumber = trainClassifier(numeric, {}, SOURCE)
+    byNumber.partialFit(['goal', 'phone', 'vote', 'law'], [7, '1000', 7.0, -1])
+    expect(byNumber.classes).toEqual(['-1', '2', '7', '10', '100', '1000'])
+    expect(byNumber.metadata.labelType).toBe('number')
+    expect(Array.from(byNumber.state.classCount)).toEqual([1, 2, 2, 2, 2, 1])
+    // The same feedback as strings on a string-label model: the classes come in code-point order,
+    // and each class gets the same probability.
+    const byString = trainClassifier(strings, {}, SOURCE)
+    byString.partialFit(['goal', 'phone', 'vote', 'law'], ['7', '1000', '7', '-1'])
+    expect(byString.classes).toEqual(['-1', '10', '100', '1000', '2', '7'])
+    for (const text of ['goal team', 'phone', 'vote law', '']) {
+      const a = byNumber.predictProba(text)
+      const b = byString.predictProba(text)
+      for (const [c, name] of byNumber.classes.entries()) {
+        expect(a[c]).toBeCloseTo(b[byString.classes.indexOf(name)]!, 14)
+      }
+    }
+  })
+
+  it('refuses labels that cannot be a class of the model, naming why', () => {
+    const byNumber = trainClassifier(numeric, {}, SOURCE)
+    for (const [label, why] of [
+      ['sports', /numeric labels, so a new class must be an integer/],
+      ['3.0', /numeric labels, so a new class must be an integer/],
+      [2.5, /not an integer/],
+      [2 ** 60, /too large/],
+    ] as const) {
+      expect(() => byNumber.partialFit(['x'], [label])).toThrow(
+        expect.objectContaining({ code: 'ERR_MODEL_LABEL_UNKNOWN', message: expect.stringMatching(why) }),
+      )
+    }
+    expect(byNumber.classes).toEqual(['2', '10', '100'])
     // A model of string labels has no numeric classes, even when a name reads like a number.
     const byString = trainClassifier(strings, {}, SOURCE)
     expect(() => byString.partialFit(['x'], [2])).toThrow(
-      expect.objectContaining({ code: 'ERR_MODEL_LABEL_UNKNOWN' }),
+      expect.objectContaining({
+        code: 'ERR_MODEL_LABEL_UNKNOWN',
+        message: expect.stringMatching(/string labels/),
+      }),
     )
     byString.partialFit(['x'], ['2'])
   })

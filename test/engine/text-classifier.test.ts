@@ -107,11 +107,52 @@ describe('TextClassifier.classify', () => {
 })
 
 describe('TextClassifier.partialFit', () => {
-  it('refuses an unknown label without changing the model', () => {
+  it('makes an unknown label a new class, in code-point order, and moves the counts with their class', () => {
+    for (const vectorizer of ['count', 'hashing'] as const) {
+      const model = trainClassifier(corpus, { vectorizer, nFeatures: 64 }, SOURCE)
+      const before = model.state
+      const size = before.idf.length
+      model.partialFit(
+        ['bread oven', 'goal', 'oven soup', 'rain'],
+        ['cooking', 'sports', 'cooking', 'Weather'],
+      )
+      // 'W' (U+0057) sorts before every lowercase letter.
+      expect(model.classes).toEqual(['Weather', 'cooking', 'politics', 'sports', 'tech'])
+      expect(model.metadata.classes).toEqual(model.classes)
+      expect(model.metadata.dataset.categories).toEqual(['politics', 'sports', 'tech'])
+      const after = model.state
+      expect(Array.from(after.classCount)).toEqual([1, 2, 4, 5, 5])
+      // The known classes keep their counts at their new places; the goal row went to sports.
+      const goal = new Float64Array(size * 5)
+      for (let t = 0; t < size; t++) {
+        for (const [from, to] of [
+          [0, 2],
+          [2, 4],
+        ]) {
+          expect(after.featureCount[t * 5 + to!]).toBe(before.featureCount[t * 3 + from!])
+        }
+        goal[t] = after.featureCount[t * 5 + 3]! - before.featureCount[t * 3 + 1]!
+      }
+      expect(goal.some((value) => value > 0)).toBe(true)
+      // The words of the new class are outside the count model's fixed vocabulary.
+      if (vectorizer === 'hashing') expect(model.classify('bread oven soup').label).toBe('cooking')
+      expect(model.classify('x', { topK: 10 }).top_k).toHaveLength(5)
+    }
+  })
+
+  it('refuses a batch holding a label that cannot be a class, without changing the model', () => {
     const model = trainClassifier(corpus, {}, SOURCE)
     const before = model.predictProba('goal')
-    expectCode(() => model.partialFit(['goal', 'x'], ['sports', 'cooking']), 'ERR_MODEL_LABEL_UNKNOWN')
+    const version = model.metadata.version
+    for (const bad of [2, '', null]) {
+      expectCode(
+        () => model.partialFit(['goal', 'bread', 'x'], ['sports', 'cooking', bad as string]),
+        'ERR_MODEL_LABEL_UNKNOWN',
+      )
+    }
+    expect(model.classes).toEqual(['politics', 'sports', 'tech'])
     expect(model.predictProba('goal')).toEqual(before)
+    expect(model.metadata.version).toBe(version)
   })
 
   it('refuses mismatched lengths', () => {

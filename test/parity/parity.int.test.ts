@@ -1,8 +1,9 @@
 /**
  * scikit-learn is the oracle: scripts/python/parity.py trains every configuration on both sides
  * (topicstream through its real CLI) and compares vocabulary, labels and probabilities (≤ 1e-9),
- * then tokens on Unicode-heavy texts and the Sanders tweets. Configuration (n) relabels the 20
- * newsgroups with numbers, so the class order must be numpy.unique's numeric one.
+ * then tokens and hashed columns on Unicode-heavy texts and the Sanders tweets. Configuration (n)
+ * relabels the 20 newsgroups with numbers, so the class order must be numpy.unique's numeric one;
+ * (h)–(k) use HashingVectorizer. partial_fit is checked with known classes and with a new one.
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -27,10 +28,25 @@ interface ConfigResult {
   topicstream: { vocabulary: number; accuracy: number }
   ok: boolean
 }
+interface PartialFitResult {
+  ok: boolean
+  maxProbabilityDelta: number
+  sameLabels: number
+  evalDocuments: number
+}
+interface NewClassResult extends PartialFitResult {
+  config: string
+  vectorizer: 'count' | 'hashing'
+  classes: string[]
+  newClassFeedback: number
+  updateDocuments: number
+}
 interface ParityResults {
   configs: ConfigResult[]
-  partialFit: { ok: boolean; maxProbabilityDelta: number }
+  partialFit: PartialFitResult
+  partialFitNewClass: NewClassResult[]
   tokens: { ok: boolean; texts: number; mismatches: unknown[] }
+  hashing: { ok: boolean; texts: number; mismatches: unknown[] }
 }
 
 // In CI both files must be there: a missing one would skip the check or shrink the token comparison.
@@ -48,7 +64,7 @@ afterAll(async () => {
 })
 
 describe.skipIf(!hasArchive)('parity with scikit-learn', () => {
-  it('agrees on every configuration, on partial_fit and on tokens', { timeout: 20 * 60_000 }, async () => {
+  it('agrees on every configuration, partial_fit, tokens and hashing', { timeout: 20 * 60_000 }, async () => {
     dir = await mkdtemp(join(tmpdir(), 'topicstream-parity-'))
     const jsonOut = join(dir, 'parity.json')
     const args = ['scripts/python/parity.py', '--archive', archive, '--json-out', jsonOut]
@@ -83,8 +99,26 @@ describe.skipIf(!hasArchive)('parity with scikit-learn', () => {
       expect(result.maxProbabilityDelta).toBeLessThanOrEqual(1e-9)
       expect(result.topicstream.accuracy).toBe(result.sklearn.accuracy)
     }
+    // Hashing: no vocabulary, the columns are n_features (topicstream's default 2^18).
+    for (const name of ['h', 'i', 'j', 'k']) expect(byName.get(name)?.topicstream.vocabulary).toBe(2 ** 18)
     expect(results.partialFit.ok).toBe(true)
+    // A class the model was not trained on (sci.space, between sci.med and soc.religion.christian).
+    expect(results.partialFitNewClass.map((r) => r.vectorizer)).toEqual(['count', 'hashing'])
+    for (const result of results.partialFitNewClass) {
+      expect(result).toMatchObject({ ok: true, updateDocuments: 1000 })
+      expect(result.classes).toEqual([
+        'alt.atheism',
+        'comp.graphics',
+        'sci.med',
+        'sci.space',
+        'soc.religion.christian',
+      ])
+      expect(result.newClassFeedback).toBeGreaterThan(100)
+      expect(result.sameLabels).toBe(result.evalDocuments)
+      expect(result.maxProbabilityDelta).toBeLessThanOrEqual(1e-9)
+    }
     expect(results.tokens).toMatchObject({ ok: true, mismatches: [] })
     expect(results.tokens.texts).toBeGreaterThan(hasTweets ? 5000 : 20)
+    expect(results.hashing).toMatchObject({ ok: true, mismatches: [], texts: results.tokens.texts })
   })
 })

@@ -13,6 +13,7 @@ import type { Classification } from '../../engine/types.js'
 export const ECHO_RESULT: AttributedClassification = Object.freeze({
   label: 'comp.sys.mac.hardware',
   confidence: 0.17919674117330148,
+  abstained: false,
   top_k: Object.freeze(
     (
       [
@@ -38,6 +39,7 @@ export function withFreshProbabilities(result: Classification, sequence: number)
   return {
     label: result.label,
     confidence: result.confidence * shift,
+    abstained: result.abstained,
     top_k: result.top_k.map(({ label, probability }) => ({ label, probability: probability * shift })),
   }
 }

@@ -11,6 +11,7 @@ import type { DashboardStats } from './types.js'
 import { createKafkaClient } from '../../kafka/client.js'
 import type { KafkaLibrary, KafkaLogger } from '../../kafka/client.js'
 import type { ModelRegistry } from '../../engine/model-registry.js'
+import type { StreamHealth } from '../../health/stream-monitor.js'
 import { createOutputFeed } from './output-feed.js'
 
 export interface KafkaDashboardOptions {
@@ -24,6 +25,11 @@ export interface KafkaDashboardOptions {
   readonly logger?: KafkaLogger
   /** The Kafka client library (default DEFAULT_KAFKA_LIBRARY). */
   readonly kafkaClient?: KafkaLibrary
+  /**
+   * The process's stream health (`metrics.streamHealth.snapshots()`); the panel shows the served
+   * model's. Absent: no health panel.
+   */
+  readonly streamHealth?: () => readonly StreamHealth[]
 }
 
 export interface KafkaDashboard {
@@ -77,11 +83,24 @@ export function createKafkaDashboard(options: KafkaDashboardOptions): KafkaDashb
         stats,
         requireApiKey,
         ...(viewers ? { onViewers: (count: number) => viewers.set(count) } : {}),
+        ...(options.streamHealth ? { streamHealth: servedModelHealth(options.streamHealth, registry) } : {}),
       })
     },
     stats,
     start: () => feed.start(),
     stop: () => feed.stop(),
+  }
+}
+
+/** The streams of the model the bridge serves (the registry's default), none while it loads. */
+function servedModelHealth(
+  source: () => readonly StreamHealth[],
+  registry: ModelRegistry,
+): () => readonly StreamHealth[] {
+  return () => {
+    if (!registry.isReady()) return []
+    const name = registry.entry().ref.name
+    return source().filter((stream) => stream.model.name === name)
   }
 }
 

@@ -1,12 +1,12 @@
 /**
  * The dashboard: a static page at `/` and a Server-Sent Events stream of classified records and
  * stats snapshots. It knows nothing of Kafka: records come from a `RecordFeed`, figures from a
- * `DashboardStats`.
+ * `DashboardStats`, stream health (when given) from the process's `StreamMonitor`.
  *
  *   GET /                    the page
  *   GET /dashboard/<asset>   its script and stylesheet
- *   GET /dashboard/events    SSE: `records` (batched, newest last) and `stats` (every second)
- *   GET /dashboard/snapshot  the current stats snapshot as JSON
+ *   GET /dashboard/events    SSE: `records` (batched, newest last), `stats` and `health` (every second)
+ *   GET /dashboard/snapshot  the current stats snapshot as JSON, with `health` when a source is given
  *
  * With `requireApiKey` (the REST API's key check), the two data routes need the key like /v1 does;
  * the page and its assets hold no data and stay open, so the page can ask for the key.
@@ -15,6 +15,9 @@ import { readFileSync, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify'
+import type { StreamHealth } from '../../health/stream-monitor.js'
+import { HEALTH_THRESHOLDS, type HealthThresholds } from '../../health/thresholds.js'
+import { HealthHistory, healthView, selectStream, type HealthView } from './health-view.js'
 import type { DashboardStats, FeedRecord, RecordFeed } from './types.js'
 
 export interface DashboardOptions {
@@ -33,6 +36,18 @@ export interface DashboardOptions {
    * `requireApiKey`), so the dashboard's data is refused exactly as /v1 refuses. Absent: open.
    */
   readonly requireApiKey?: onRequestHookHandler | undefined
+  /**
+   * The served model's streams (`StreamMonitor.snapshots`, narrowed by the caller): the bridge's,
+   * else the API's, goes to browsers as a `health` event with every stats snapshot and into the
+   * snapshot's `health`. Absent: neither, and the page keeps its health panel hidden.
+   */
+  readonly streamHealth?: (() => readonly StreamHealth[]) | undefined
+  /** What the health banner warns about (default HEALTH_THRESHOLDS). */
+  readonly healthThresholds?: HealthThresholds
+  /** Milliseconds between the samples of the health chart (default 10 000: a sixth of a minute). */
+  readonly healthSampleMs?: number
+  /** Samples of the health chart kept (default 60: ten minutes). */
+  readonly healthSamples?: number
 }
 
 /** A browser slower than this many buffered bytes misses batches until it catches up. */
@@ -96,6 +111,27 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
     assets.set(name, { body: readFileSync(`${directory}${name}`), type })
   }
 
+  const healthSource = options.streamHealth
+  const healthThresholds = options.healthThresholds ?? HEALTH_THRESHOLDS
+  const healthSampleMs = options.healthSampleMs ?? 10_000
+  const history = new HealthHistory(options.healthSamples ?? 60, healthSampleMs)
+  // Sampled whether or not anyone watches, like the records, so a page opened later has a chart:
+  // one snapshot of the monitor's buckets per sample. Unref'd: it never keeps a process alive.
+  const sampleTimer =
+    healthSource === undefined
+      ? undefined
+      : setInterval(() => {
+          const stream = selectStream(healthSource())
+          if (stream !== undefined) history.add(stream.window, Date.now())
+        }, healthSampleMs).unref()
+
+  /** The panel's data now; null before the first classified record, undefined without a source. */
+  function health(): HealthView | null | undefined {
+    if (healthSource === undefined) return undefined
+    const stream = selectStream(healthSource())
+    return stream === undefined ? null : healthView(stream, healthThresholds, history.series(), Date.now())
+  }
+
   const clients = new Set<ServerResponse>()
   const recent: Record<string, unknown>[] = []
   let pending: Record<string, unknown>[] = []
@@ -128,7 +164,10 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
   // Timers run only while a browser is connected.
   function startTimers(): void {
     if (statsTimer !== undefined) return
-    statsTimer = setInterval(() => broadcast(sseEvent('stats', stats.snapshot())), statsIntervalMs)
+    statsTimer = setInterval(() => {
+      broadcast(sseEvent('stats', stats.snapshot()))
+      if (healthSource !== undefined) broadcast(sseEvent('health', health()))
+    }, statsIntervalMs)
     recordsTimer = setInterval(() => {
       if (pending.length === 0) return
       const batch = pending
@@ -169,7 +208,9 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
     ...(options.requireApiKey ? { onRequest: options.requireApiKey } : {}),
   })
 
-  app.get('/dashboard/snapshot', dataRoute(), async () => stats.snapshot())
+  app.get('/dashboard/snapshot', dataRoute(), async () =>
+    healthSource === undefined ? stats.snapshot() : { ...stats.snapshot(), health: health() },
+  )
 
   app.get('/dashboard/events', dataRoute(), (request, reply) => {
     reply.hijack()
@@ -183,6 +224,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
     response.write(`retry: 2000\n\n`)
     // Stats first: they carry the model's class order, which fixes the category colours.
     response.write(sseEvent('stats', stats.snapshot()))
+    if (healthSource !== undefined) response.write(sseEvent('health', health()))
     response.write(sseEvent('records', recent))
     clients.add(response)
     startTimers()
@@ -201,6 +243,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
     options.onViewers?.(0)
   })
   app.addHook('onClose', async () => {
+    clearInterval(sampleTimer)
     unsubscribe()
   })
 }

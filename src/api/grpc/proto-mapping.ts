@@ -35,8 +35,9 @@ const NO_EXPLANATION: ClassifyResponse['explanation'] = []
 
 export function toProtoResponse(result: AttributedClassification): ClassifyResponse {
   return {
-    label: result.label,
+    label: result.label ?? undefined,
     confidence: result.confidence,
+    abstained: result.abstained,
     top_k: result.top_k as ClassifyResponse['top_k'],
     explanation: (result.explanation ?? NO_EXPLANATION) as ClassifyResponse['explanation'],
     model: result.model,
@@ -67,6 +68,8 @@ export function toProtoModelInfo(entry: ModelEntry): ModelInfo {
             ngram_range: [...params.ngramRange],
             min_df: params.minDf,
             max_df: params.maxDf,
+            vectorizer: params.vectorizer,
+            n_features: params.nFeatures,
           },
     test_accuracy: metadata?.testAccuracy,
     dataset_source: metadata?.dataset.source ?? '',

@@ -1,11 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { ModelEntry, ModelRegistry } from '../../engine/model-registry.js'
 import { ERROR_CODES, TopicstreamError, toTopicstreamError } from '../../errors.js'
+import type { StreamMonitor } from '../../health/stream-monitor.js'
 import { API_KEY_SECURITY, errorResponses, modelParamsSchema } from '../schemas.js'
 
-export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry }> = async (
+export interface ModelRoutesOptions {
+  readonly registry: ModelRegistry
+  readonly streamHealth: StreamMonitor
+}
+
+export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (
   app,
-  { registry },
+  { registry, streamHealth },
 ) => {
   app.get(
     '/models',
@@ -32,6 +38,26 @@ export const modelRoutes: FastifyPluginAsync<{ readonly registry: ModelRegistry 
       },
     },
     async (request) => detail(registry.entry(request.params.name)),
+  )
+
+  app.get<{ Params: { name: string } }>(
+    '/models/:name/stats',
+    {
+      schema: {
+        tags: ['models'],
+        summary:
+          'Stream health of the model, per channel: label drift, confidence, estimated accuracy, vocabulary coverage, languages',
+        security: API_KEY_SECURITY,
+        params: modelParamsSchema,
+        response: { 200: { $ref: 'ModelStats#' }, ...errorResponses(401, 404, 429) },
+      },
+    },
+    async (request) => {
+      const { name } = request.params
+      // A name the registry does not serve is a 404, loading or not.
+      if (!registry.list().some((entry) => entry.name === name)) registry.entry(name)
+      return { model: name, streams: streamHealth.snapshots(name) }
+    },
   )
 
   app.post<{ Params: { name: string } }>(

@@ -5,6 +5,7 @@
  */
 import type { OptionSpecs } from '../../config.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../../bridge/options.js'
+import { STREAM_HEALTH_OPTIONS } from '../../health/options.js'
 import { LOG_OPTIONS } from '../../runtime/logger.js'
 import { defineCommand, runServiceCommand } from '../command.js'
 
@@ -30,6 +31,7 @@ export const BRIDGE_OPTIONS = {
     default: '127.0.0.1',
     description: 'Address the metrics server listens on',
   },
+  ...STREAM_HEALTH_OPTIONS,
   ...LOG_OPTIONS,
 } as const satisfies OptionSpecs
 

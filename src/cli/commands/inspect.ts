@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises'
 import type { OptionSpecs } from '../../config.js'
 import { loadModel } from '../../engine/index.js'
 import { defineCommand } from '../command.js'
-import { formatFields } from '../format.js'
+import { formatFields, formatVocabulary } from '../format.js'
 
 const SPECS = {
   model: { kind: 'string', required: true, env: 'TOPICSTREAM_MODEL', description: 'Model file to read' },
@@ -31,7 +31,7 @@ export const inspectCommand = defineCommand({
       ['version', `${metadata.version} (format ${metadata.formatVersion})`],
       ['created', metadata.createdAt],
       ['classes', `${metadata.classes.length}: ${metadata.classes.join(', ')}`],
-      ['vocabulary', metadata.vocabularySize.toLocaleString('en-US')],
+      ['vocabulary', formatVocabulary(metadata)],
       ['params', params],
       ['dataset', metadata.dataset.source],
       ['fingerprint', metadata.dataset.fingerprint],

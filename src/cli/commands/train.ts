@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks'
 import type { OptionSpecs } from '../../config.js'
 import { evaluateModel, saveModel, trainClassifier } from '../../engine/index.js'
 import { defineCommand } from '../command.js'
-import { formatFields } from '../format.js'
+import { formatFields, formatVocabulary } from '../format.js'
 import { DATASET_SPECS, loadDatasetOption } from '../dataset-options.js'
 import { createProgressPrinter } from '../progress.js'
 import { TRAINING_SPECS, toTrainingParams } from '../training-options.js'
@@ -22,7 +22,8 @@ const SPECS = {
 export const trainCommand = defineCommand({
   usage: 'topicstream train --dataset SPEC [options] --out FILE',
   description: `Trains CountVectorizer → TfidfTransformer → MultinomialNB (or ComplementNB), with scikit-learn's
-math and defaults, and writes a model file. Example:
+math and defaults, and writes a model file. --vectorizer hashing uses HashingVectorizer(alternate_sign=False,
+norm=None) instead: no vocabulary, so partial updates learn words first seen later. Example:
   topicstream train --dataset 20news:20news-bydate.tar.gz --categories sci.space,rec.autos --out space-autos.tsmodel`,
   options: SPECS,
   async run({ options, io }) {
@@ -37,7 +38,9 @@ math and defaults, and writes a model file. Example:
     await saveModel(
       model,
       options.out,
-      evaluation === undefined ? undefined : { testAccuracy: evaluation.accuracy },
+      evaluation === undefined
+        ? undefined
+        : { testAccuracy: evaluation.accuracy, reference: evaluation.reference },
     )
 
     const summary = {
@@ -62,7 +65,7 @@ math and defaults, and writes a model file. Example:
     const rows: Array<[string, string]> = [
       ['classes', String(summary.classes)],
       ['train docs', summary.trainDocuments.toLocaleString('en-US')],
-      ['vocabulary', summary.vocabularySize.toLocaleString('en-US')],
+      ['vocabulary', formatVocabulary(model.metadata)],
       ['train time', `${trainSeconds.toFixed(2)} s`],
       [
         'test accuracy',

@@ -11,6 +11,7 @@ import { DEFAULT_BROKER_PORT } from '../../kafka/defaults.js'
 import type { ProducerChoice } from '../../producer/choice.js'
 import { SERVE_OPTIONS } from '../../pipeline/serve-options.js'
 import type { PipelineEndpoints } from '../../pipeline/up.js'
+import { STREAM_HEALTH_OPTIONS, streamHealthSettings } from '../../health/options.js'
 import { LOG_OPTIONS } from '../../runtime/logger.js'
 import { defineCommand, runServiceCommand } from '../command.js'
 
@@ -90,6 +91,7 @@ export const UP_OPTIONS = {
     secret: true,
     description: 'X API bearer token: when set, the producer reads the filtered stream instead of a replay',
   },
+  ...STREAM_HEALTH_OPTIONS,
   ...LOG_OPTIONS,
 } as const satisfies OptionSpecs
 
@@ -108,6 +110,7 @@ second Ctrl-C exits at once (the broker is still told to stop).`,
     runServiceCommand(options, io, STOP_TIMEOUT_MS, async (logger, signals) => {
       const { pipelineParts } = await import('../../pipeline/up.js')
       const { defaultModelPath } = await import('../../pipeline/default-model.js')
+      const health = streamHealthSettings(options)
       const pipeline = pipelineParts(
         {
           host: options.host,
@@ -126,7 +129,12 @@ second Ctrl-C exits at once (the broker is still told to stop).`,
           },
           bridge: bridgeConfig(options),
           topK: options.topK,
-          api: { maxTextBytes: options.maxTextBytes, apiKeys: apiKeys(options) },
+          health,
+          api: {
+            maxTextBytes: options.maxTextBytes,
+            apiKeys: apiKeys(options),
+            minConfidence: health.minConfidence,
+          },
           producer: producerChoice(options),
           env: io.env,
         },

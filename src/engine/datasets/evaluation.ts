@@ -3,7 +3,12 @@
  * `precision_recall_fscore_support` (zero_division=0), so figures can be compared one to one.
  */
 import { TopicstreamError } from '../../errors.js'
-import type { LabeledDocuments, ProgressListener } from '../types.js'
+import {
+  CALIBRATION_BANDS,
+  type LabeledDocuments,
+  type ProgressListener,
+  type StreamReference,
+} from '../types.js'
 
 export interface ClassMetrics {
   readonly label: string
@@ -92,7 +97,12 @@ function ratio(numerator: number, denominator: number): number {
 /** The part of a classifier that scoring needs. */
 export interface Predictor {
   readonly classes: readonly string[]
-  classify(text: string, options: { topK: number }): { label: string }
+  classify(text: string, options: { topK: number }): { label: string | null; confidence: number }
+}
+
+/** A model's scores on labelled documents, with the reference its streams are compared with. */
+export interface ModelEvaluation extends Evaluation {
+  readonly reference: StreamReference
 }
 
 /**
@@ -103,7 +113,11 @@ export function evaluateModel(
   model: Predictor,
   documents: LabeledDocuments,
   onProgress?: ProgressListener,
-): Evaluation {
+): ModelEvaluation {
+  const known = model.classes.length
+  const predictedCount = new Float64Array(known)
+  const bandCount = new Float64Array(CALIBRATION_BANDS)
+  const bandCorrect = new Float64Array(CALIBRATION_BANDS)
   const classes = [...model.classes]
   const index = new Map(classes.map((name, i) => [name, i]))
   const truth = new Int32Array(documents.texts.length)
@@ -116,9 +130,24 @@ export function evaluateModel(
       index.set(label, t)
     }
     truth[i] = t
-    predicted[i] = index.get(model.classify(documents.texts[i], { topK: 1 }).label) ?? -1
+    const { label: predictedLabel, confidence } = model.classify(documents.texts[i], { topK: 1 })
+    // An abstention (label null) is never right.
+    const p = index.get(predictedLabel ?? '') ?? -1
+    predicted[i] = p
+    if (p >= 0 && p < known) predictedCount[p] = (predictedCount[p] ?? 0) + 1
+    const band = Math.min(CALIBRATION_BANDS - 1, Math.floor(confidence * CALIBRATION_BANDS))
+    bandCount[band] = (bandCount[band] ?? 0) + 1
+    if (p === t) bandCorrect[band] = (bandCorrect[band] ?? 0) + 1
     if ((i + 1) % 1000 === 0) onProgress?.({ phase: 'evaluate', done: i + 1, total: documents.texts.length })
   }
   onProgress?.({ phase: 'evaluate', done: documents.texts.length, total: documents.texts.length })
-  return evaluatePredictions(truth, predicted, classes)
+  const total = documents.texts.length
+  const reference: StreamReference = {
+    documents: total,
+    predictedMix: Array.from(predictedCount, (count) => (total === 0 ? 0 : count / total)),
+    calibration: Array.from(bandCount, (count, band) =>
+      count === 0 ? null : (bandCorrect[band] ?? 0) / count,
+    ),
+  }
+  return { ...evaluatePredictions(truth, predicted, classes), reference }
 }

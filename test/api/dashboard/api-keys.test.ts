@@ -11,6 +11,7 @@ import { dashboardPlugin } from '../../../src/api/dashboard/plugin.js'
 import { createRollingStats } from '../../../src/api/dashboard/rolling-stats.js'
 import { createKafkaDashboard } from '../../../src/api/dashboard/kafka-dashboard.js'
 import { tinyRegistry } from '../helpers.js'
+import { driftingWindow, streamHealth, windowStats } from './health-helpers.js'
 
 const KEY = 'dashboard-key'
 const apps: FastifyInstance[] = []
@@ -116,6 +117,11 @@ describe('dashboard data with API keys', () => {
       topics: { input: 'in', output: 'out', dlq: 'dlq' },
       groupId: 'dashboard-keys-test',
       registry: tinyRegistry(),
+      // A busier stream of a model the bridge does not serve: the panel shows the served one.
+      streamHealth: () => [
+        streamHealth(driftingWindow({ records: 5000 }), { model: 'other' }),
+        streamHealth(windowStats(), { model: 'tiny' }),
+      ],
     })
     cleanups.push(() => dashboard.stop())
     const base = await start([KEY], dashboard.extension)
@@ -123,6 +129,8 @@ describe('dashboard data with API keys', () => {
     expect((await firstEvents(base)).status).toBe(401)
     const allowed = await fetch(`${base}/dashboard/snapshot`, { headers: { authorization: `Bearer ${KEY}` } })
     expect(allowed.status).toBe(200)
-    expect((await firstEvents(base, { authorization: `Bearer ${KEY}` })).status).toBe(200)
+    expect(await allowed.json()).toMatchObject({ health: { model: { name: 'tiny' }, warnings: [] } })
+    const events = await firstEvents(base, { authorization: `Bearer ${KEY}` })
+    expect(events.status).toBe(200)
   })
 })

@@ -4,6 +4,7 @@ import { buildResult } from '../../../src/bridge/records.js'
 const classification = {
   label: 'sci.space',
   confidence: 0.8,
+  abstained: false,
   top_k: [
     { label: 'sci.space', probability: 0.8 },
     { label: 'sci.med', probability: 0.2 },

@@ -246,6 +246,261 @@ function renderStats(stats) {
   renderTotals(stats.categories)
 }
 
+// ---- stream health ---------------------------------------------------------------------------
+
+// Languages keep their colour for the page's life; English first, as most streams are.
+const LANGUAGE_PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#b07aa1',
+  '#edc948',
+  '#76b7b2',
+  '#ff9da7',
+  '#9c755f',
+]
+const LANGUAGE_GREYS = { und: '#c9ced6', other: '#9aa3af' }
+const languageColours = new Map([['en', LANGUAGE_PALETTE[0]]])
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' })
+
+function languageColour(code) {
+  if (LANGUAGE_GREYS[code]) return LANGUAGE_GREYS[code]
+  if (!languageColours.has(code)) {
+    languageColours.set(code, LANGUAGE_PALETTE[languageColours.size % LANGUAGE_PALETTE.length])
+  }
+  return languageColours.get(code)
+}
+
+/** Stacking order: English, the others as first seen, then undetermined and other on top. */
+function languageRank(code) {
+  if (code === 'und') return 1000
+  if (code === 'other') return 1001
+  languageColour(code)
+  return [...languageColours.keys()].indexOf(code)
+}
+
+function languageName(code) {
+  if (code === 'und') return 'undetermined'
+  if (code === 'other') return 'other'
+  try {
+    return languageNames.of(code) ?? code
+  } catch {
+    return code
+  }
+}
+
+const formatShare = (value) => (value === null || value === undefined ? '—' : `${Math.round(value * 100)}%`)
+const formatIndex = (value) => (value === null || value === undefined ? '—' : value.toFixed(2))
+const clamp01 = (value) => Math.min(1, Math.max(0, value))
+
+/**
+ * One gauge: its reading, a bar of `value / scale` (full past the scale), the threshold's mark, and
+ * its state: `over` past the threshold, `ok` under it, `plain` without one.
+ */
+function renderGauge(id, { reading, value, scale = 1, threshold, sub }) {
+  const gauge = $(id)
+  gauge.querySelector('.reading').textContent = reading
+  gauge.querySelector('.sub').textContent = sub
+  const fill = gauge.querySelector('.fill')
+  fill.style.width = `${(value === null ? 0 : clamp01(value / scale) * 100).toFixed(1)}%`
+  const mark = gauge.querySelector('.mark')
+  mark.hidden = threshold === undefined
+  if (threshold !== undefined) {
+    mark.style.left = `${(clamp01(threshold / scale) * 100).toFixed(1)}%`
+    mark.title = `warns above ${scale === 1 ? formatShare(threshold) : formatIndex(threshold)}`
+  }
+  gauge.dataset.state =
+    threshold === undefined || value === null ? 'plain' : value > threshold ? 'over' : 'ok'
+}
+
+/** The median, the p10–p90 range and the low-confidence line on a 0–100% strip. */
+function renderConfidence(figures, thresholds) {
+  const { p10, p50, p90, lowShare, threshold } = figures.confidence
+  const gauge = $('gauge-confidence')
+  gauge.querySelector('.reading').textContent = formatShare(p50)
+  const range = gauge.querySelector('.range')
+  range.hidden = p10 === null || p90 === null
+  if (!range.hidden) {
+    range.style.left = `${(p10 * 100).toFixed(1)}%`
+    range.style.width = `${(Math.max(0.01, p90 - p10) * 100).toFixed(1)}%`
+  }
+  const median = gauge.querySelector('.median')
+  median.hidden = p50 === null
+  if (p50 !== null) median.style.left = `${(p50 * 100).toFixed(1)}%`
+  const mark = gauge.querySelector('.mark')
+  mark.style.left = `${(threshold * 100).toFixed(1)}%`
+  mark.title = `low confidence: under ${formatShare(threshold)}`
+  gauge.querySelector('.sub').textContent =
+    `${formatShare(lowShare)} under ${formatShare(threshold)} · p10 ${formatShare(p10)} · p90 ${formatShare(p90)}`
+  gauge.dataset.state = lowShare === null ? 'plain' : lowShare > thresholds.lowConfidenceShare ? 'over' : 'ok'
+}
+
+function renderHealthBanner(warnings) {
+  const banner = $('health-banner')
+  banner.hidden = warnings.length === 0
+  $('health-warnings').replaceChildren(
+    ...warnings.map(({ code, message }) => {
+      const item = el('li', undefined, message)
+      item.dataset.code = code
+      return item
+    }),
+  )
+}
+
+/**
+ * Stacked bars of the language shares, one per sample (each covering the time since the one
+ * before), and the unknown-token rate as a line over them, against its threshold.
+ */
+function renderHealthChart(health) {
+  const chart = $('health-chart')
+  chart.replaceChildren()
+  const width = 640
+  const height = 150
+  const left = 36
+  const right = 4
+  const top = 6
+  const bottom = 20
+  const plotW = width - left - right
+  const plotH = height - top - bottom
+  const { sampleMs, capacity } = health.series
+  const spanMs = sampleMs * capacity
+  const now = health.at
+  const points = [
+    ...health.series.points.filter((point) => point.at < now),
+    { at: now, oovRate: health.window.oovRate, languages: health.window.languages },
+  ]
+  const xOf = (at) => left + plotW * clamp01(1 - (now - at) / spanMs)
+  const yOf = (share) => top + plotH * (1 - clamp01(share))
+
+  for (const share of [0, 0.5, 1]) {
+    chart.append(svg('line', { class: 'grid', x1: left, x2: width - right, y1: yOf(share), y2: yOf(share) }))
+    const tick = svg('text', { class: 'axis', x: left - 6, y: yOf(share) + 3, 'text-anchor': 'end' })
+    tick.textContent = `${share * 100}%`
+    chart.append(tick)
+  }
+
+  const shown = new Set()
+  let previous = now - spanMs
+  const lines = [[]]
+  for (const point of points) {
+    // A bar reaches back to the sample before it, unless that one is missing (no stream then).
+    const x1 = xOf(point.at - previous < 1.5 * sampleMs ? previous : point.at - sampleMs)
+    const x2 = xOf(point.at)
+    previous = point.at
+    const barW = Math.max(1, x2 - x1 - 1.5)
+    let y = yOf(0)
+    const bar = svg('g', {})
+    const parts = []
+    const stack = Object.entries(point.languages).sort(([a], [b]) => languageRank(a) - languageRank(b))
+    for (const [code, share] of stack) {
+      if (share <= 0) continue
+      shown.add(code)
+      const h = share * plotH
+      y -= h
+      bar.append(svg('rect', { x: x1 + 0.75, y, width: barW, height: h, fill: languageColour(code) }))
+      parts.push(`${languageName(code)} ${formatShare(share)}`)
+    }
+    const title = svg('title', {})
+    title.textContent = [...parts, `unknown tokens ${formatShare(point.oovRate)}`].join(' · ')
+    bar.append(title)
+    chart.append(bar)
+    if (point.oovRate === null) {
+      if (lines.at(-1).length > 0) lines.push([])
+    } else {
+      lines.at(-1).push(`${((x1 + x2) / 2).toFixed(1)},${yOf(point.oovRate).toFixed(1)}`)
+    }
+  }
+
+  const limit = yOf(health.thresholds.oovRate)
+  chart.append(svg('line', { class: 'limit', x1: left, x2: width - right, y1: limit, y2: limit }))
+  for (const run of lines) {
+    if (run.length === 0) continue
+    if (run.length === 1) {
+      const [cx, cy] = run[0].split(',')
+      chart.append(svg('circle', { class: 'oov-dot', cx, cy, r: 2.5 }))
+    } else {
+      chart.append(svg('polyline', { class: 'oov-halo', points: run.join(' ') }))
+      chart.append(svg('polyline', { class: 'oov', points: run.join(' ') }))
+    }
+  }
+
+  for (const fraction of [0, 0.5, 1]) {
+    const ago = Math.round((spanMs * (1 - fraction)) / 1000)
+    const label = svg('text', {
+      class: 'axis',
+      x: left + plotW * fraction,
+      y: height - 4,
+      'text-anchor': fraction === 0 ? 'start' : fraction === 1 ? 'end' : 'middle',
+    })
+    label.textContent =
+      ago === 0 ? 'now' : ago >= 60 ? `−${(ago / 60).toFixed(ago % 60 ? 1 : 0)} min` : `−${ago} s`
+    chart.append(label)
+  }
+
+  $('health-chart-hint').textContent = `each bar: records of ${health.span}`
+  const order = [...shown].sort((a, b) => languageRank(a) - languageRank(b))
+  const legend = order.map((code) => {
+    const item = el('li')
+    const swatch = el('span', 'swatch')
+    swatch.style.background = languageColour(code)
+    item.append(swatch, el('span', 'name', languageName(code)))
+    return item
+  })
+  const oov = el('li', 'oov-key')
+  oov.append(
+    el('span', 'stroke'),
+    el('span', 'name', `unknown tokens (warns above ${formatShare(health.thresholds.oovRate)})`),
+  )
+  $('health-legend').replaceChildren(...legend, oov)
+}
+
+function renderHealth(health) {
+  $('health-panel').hidden = false
+  $('health-empty').hidden = health !== null
+  $('health-body').hidden = health === null
+  if (health === null) {
+    $('health-hint').textContent = 'without labels'
+    renderHealthBanner([])
+    return
+  }
+  const { window: now, hour, thresholds } = health
+  const source = health.channel === 'bridge' ? 'Kafka stream' : 'REST and gRPC requests'
+  const few = now.records < thresholds.minRecords ? ` (too few to judge under ${thresholds.minRecords})` : ''
+  $('health-hint').textContent = `${source} · ${formatInt(now.records)} records in ${health.span}${few}`
+  renderHealthBanner(health.warnings)
+  renderGauge('gauge-psi', {
+    reading: formatIndex(now.psi),
+    value: now.psi,
+    scale: 2 * thresholds.labelPsi,
+    threshold: thresholds.labelPsi,
+    sub: `vs the reference mix · hour ${formatIndex(hour.psi)}`,
+  })
+  renderGauge('gauge-jsd', {
+    reading: formatIndex(now.jsd),
+    value: now.jsd,
+    sub: `0 same mix, 1 none shared · hour ${formatIndex(hour.jsd)}`,
+  })
+  renderGauge('gauge-accuracy', {
+    reading: formatPct(now.estimatedAccuracy),
+    value: now.estimatedAccuracy,
+    sub: `mean confidence · hour ${formatPct(hour.estimatedAccuracy)}`,
+  })
+  renderConfidence(now, thresholds)
+  renderGauge('gauge-oov', {
+    reading: formatShare(now.oovRate),
+    value: now.oovRate,
+    threshold: thresholds.oovRate,
+    sub: `of the tokens · hour ${formatShare(hour.oovRate)}`,
+  })
+  renderGauge('gauge-language', {
+    reading: formatShare(now.nonEnglishShare),
+    value: now.nonEnglishShare,
+    threshold: thresholds.nonEnglishShare,
+    sub: `of the records · hour ${formatShare(hour.nonEnglishShare)}`,
+  })
+  renderHealthChart(health)
+}
+
 // ---- classify box ----------------------------------------------------------------------------
 
 // Same token rule as the model's analyzer (scikit-learn's default `(?u)\b\w\w+\b`, lowercased).
@@ -391,6 +646,7 @@ const MAX_RETRY_MS = 30_000
 const handlers = new Map([
   ['records', addRecords],
   ['stats', renderStats],
+  ['health', renderHealth],
 ])
 let retryMs = 2000
 let streamController

@@ -66,12 +66,23 @@ export interface ModelRef {
 }
 
 export interface ClassifyResponse {
-  label: string;
+  /** The most probable class; absent when the model abstained. */
+  label?:
+    | string
+    | undefined;
+  /** Probability of the most probable class (`top_k[0]`), abstained or not. */
   confidence: number;
   top_k: LabelProbability[];
   /** Empty unless `explain` was set. */
   explanation: TermWeight[];
-  model: ModelRef | undefined;
+  model:
+    | ModelRef
+    | undefined;
+  /**
+   * True when `confidence` is under the server's --min-confidence: `label` is then absent and
+   * `top_k` still holds the most probable classes.
+   */
+  abstained: boolean;
 }
 
 export interface ClassifyStreamRequest {
@@ -111,6 +122,9 @@ export interface TrainingParams {
   ngram_range: number[];
   min_df: number;
   max_df: number;
+  /** "count" (CountVectorizer, a vocabulary) or "hashing" (HashingVectorizer, n_features columns). */
+  vectorizer: string;
+  n_features: number;
 }
 
 export interface ModelInfo {
@@ -508,12 +522,12 @@ export const ModelRef: MessageFns<ModelRef> = {
 };
 
 function createBaseClassifyResponse(): ClassifyResponse {
-  return { label: "", confidence: 0, top_k: [], explanation: [], model: undefined };
+  return { label: undefined, confidence: 0, top_k: [], explanation: [], model: undefined, abstained: false };
 }
 
 export const ClassifyResponse: MessageFns<ClassifyResponse> = {
   encode(message: ClassifyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.label !== "") {
+    if (message.label !== undefined) {
       writer.uint32(10).string(message.label);
     }
     if (message.confidence !== 0) {
@@ -527,6 +541,9 @@ export const ClassifyResponse: MessageFns<ClassifyResponse> = {
     }
     if (message.model !== undefined) {
       ModelRef.encode(message.model, writer.uint32(42).fork()).join();
+    }
+    if (message.abstained !== false) {
+      writer.uint32(48).bool(message.abstained);
     }
     return writer;
   },
@@ -584,6 +601,14 @@ export const ClassifyResponse: MessageFns<ClassifyResponse> = {
             message.model = ModelRef.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.abstained = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -598,7 +623,7 @@ export const ClassifyResponse: MessageFns<ClassifyResponse> = {
 
   fromJSON(object: any): ClassifyResponse {
     return {
-      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : undefined,
       confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
       top_k: globalThis.Array.isArray(object?.topK)
         ? object.topK.map((e: any) => LabelProbability.fromJSON(e))
@@ -609,12 +634,13 @@ export const ClassifyResponse: MessageFns<ClassifyResponse> = {
         ? object.explanation.map((e: any) => TermWeight.fromJSON(e))
         : [],
       model: isSet(object.model) ? ModelRef.fromJSON(object.model) : undefined,
+      abstained: isSet(object.abstained) ? globalThis.Boolean(object.abstained) : false,
     };
   },
 
   toJSON(message: ClassifyResponse): unknown {
     const obj: any = {};
-    if (message.label !== "") {
+    if (message.label !== undefined) {
       obj.label = message.label;
     }
     if (message.confidence !== 0) {
@@ -629,6 +655,9 @@ export const ClassifyResponse: MessageFns<ClassifyResponse> = {
     if (message.model !== undefined) {
       obj.model = ModelRef.toJSON(message.model);
     }
+    if (message.abstained !== false) {
+      obj.abstained = message.abstained;
+    }
     return obj;
   },
 
@@ -637,13 +666,14 @@ export const ClassifyResponse: MessageFns<ClassifyResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<ClassifyResponse>, I>>(object: I): ClassifyResponse {
     const message = createBaseClassifyResponse();
-    message.label = object.label ?? "";
+    message.label = object.label ?? undefined;
     message.confidence = object.confidence ?? 0;
     message.top_k = object.top_k?.map((e) => LabelProbability.fromPartial(e)) || [];
     message.explanation = object.explanation?.map((e) => TermWeight.fromPartial(e)) || [];
     message.model = (object.model !== undefined && object.model !== null)
       ? ModelRef.fromPartial(object.model)
       : undefined;
+    message.abstained = object.abstained ?? false;
     return message;
   },
 };
@@ -1038,6 +1068,8 @@ function createBaseTrainingParams(): TrainingParams {
     ngram_range: [],
     min_df: 0,
     max_df: 0,
+    vectorizer: "",
+    n_features: 0,
   };
 }
 
@@ -1079,6 +1111,12 @@ export const TrainingParams: MessageFns<TrainingParams> = {
     }
     if (message.max_df !== 0) {
       writer.uint32(89).double(message.max_df);
+    }
+    if (message.vectorizer !== "") {
+      writer.uint32(98).string(message.vectorizer);
+    }
+    if (message.n_features !== 0) {
+      writer.uint32(104).uint32(message.n_features);
     }
     return writer;
   },
@@ -1194,6 +1232,22 @@ export const TrainingParams: MessageFns<TrainingParams> = {
             message.max_df = reader.double();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.vectorizer = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.n_features = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1251,6 +1305,12 @@ export const TrainingParams: MessageFns<TrainingParams> = {
         : isSet(object.max_df)
         ? globalThis.Number(object.max_df)
         : 0,
+      vectorizer: isSet(object.vectorizer) ? globalThis.String(object.vectorizer) : "",
+      n_features: isSet(object.nFeatures)
+        ? globalThis.Number(object.nFeatures)
+        : isSet(object.n_features)
+        ? globalThis.Number(object.n_features)
+        : 0,
     };
   },
 
@@ -1289,6 +1349,12 @@ export const TrainingParams: MessageFns<TrainingParams> = {
     if (message.max_df !== 0) {
       obj.maxDf = floatToJson(message.max_df);
     }
+    if (message.vectorizer !== "") {
+      obj.vectorizer = message.vectorizer;
+    }
+    if (message.n_features !== 0) {
+      obj.nFeatures = Math.round(message.n_features);
+    }
     return obj;
   },
 
@@ -1308,6 +1374,8 @@ export const TrainingParams: MessageFns<TrainingParams> = {
     message.ngram_range = object.ngram_range?.map((e) => e) || [];
     message.min_df = object.min_df ?? 0;
     message.max_df = object.max_df ?? 0;
+    message.vectorizer = object.vectorizer ?? "";
+    message.n_features = object.n_features ?? 0;
     return message;
   },
 };
