@@ -5,12 +5,10 @@
  * clear margins, the dashboard's banner appears in a browser, and promtool evaluates the alert rules
  * on the scraped metrics: quiet on the first stream, firing on the second.
  */
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { WindowStats } from '../../src/engine/stream-stats.js'
 import { evaluateModel, saveModel, trainClassifier } from '../../src/engine/index.js'
@@ -22,16 +20,16 @@ import { createKafkaClient } from '../../src/kafka/client.js'
 import { type PipelineEndpoints, pipelineParts } from '../../src/pipeline/up.js'
 import { createLogger } from '../../src/runtime/logger.js'
 import { startParts } from '../../src/runtime/part.js'
+import { openBrowser, requireChromium } from '../helpers/browser.js'
 import { requireData, sandersTweets, twentyNewsgroupsArchive } from '../helpers/data.js'
 import { kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
 import { promtoolTestRules, requirePromtool } from '../helpers/promtool.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const archive = twentyNewsgroupsArchive()
 const tweets = sandersTweets()
 const hasData = requireData('the stream drift test', [archive, tweets])
 const promtool = requirePromtool('the stream drift test')
-if (!existsSync(CHROMIUM) && process.env.CI) throw new Error(`The stream drift test needs ${CHROMIUM}`)
+const hasChromium = requireChromium('the stream drift test')
 const RULES = fileURLToPath(new URL('../../deploy/prometheus/topicstream-alerts.yml', import.meta.url))
 
 /** The shortest window the option allows, so the test sees whole windows in seconds. */
@@ -39,7 +37,7 @@ const WINDOW_MS = 6000
 /** Records of each stream: at about 100 a second, each fills more than one window. */
 const RECORDS = 900
 
-describe.skipIf(!hasData || promtool === undefined || !existsSync(CHROMIUM))('stream drift', () => {
+describe.skipIf(!hasData || promtool === undefined || !hasChromium)('stream drift', () => {
   let work: string
   let pipeline: { endpoints: PipelineEndpoints; stop(): Promise<void> }
   const topics = {
@@ -196,12 +194,8 @@ describe.skipIf(!hasData || promtool === undefined || !existsSync(CHROMIUM))('st
   }
 
   test('the statistics move, the banner appears and the alerts fire when the stream changes', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu'],
-    })
+    const { context, page } = await openBrowser(work)
     try {
-      const page = await browser.newPage()
       await page.goto(pipeline.endpoints.dashboard)
       /** Resolves with the banner's text the first time it shows. */
       const bannerText = () =>
@@ -247,7 +241,7 @@ describe.skipIf(!hasData || promtool === undefined || !existsSync(CHROMIUM))('st
 
       expect(await banner).toMatch(/records are under 20% confidence: the model may not fit this stream/)
     } finally {
-      await browser.close()
+      await context.close()
     }
   }, 300_000)
 })

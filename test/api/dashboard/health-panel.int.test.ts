@@ -6,11 +6,9 @@
  * `chromium` package), never from a download; without it the tests are skipped locally and fail in
  * CI.
  */
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
 import type { BrowserContext, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,26 +18,11 @@ import { createRollingStats } from '../../../src/api/dashboard/rolling-stats.js'
 import type { FeedListener, RecordFeed } from '../../../src/api/dashboard/types.js'
 import type { StreamHealth } from '../../../src/health/stream-monitor.js'
 import { HEALTH_THRESHOLDS } from '../../../src/health/thresholds.js'
+import { openBrowser, requireChromium } from '../../helpers/browser.js'
 import { tinyRegistry } from '../helpers.js'
 import { driftingWindow, streamHealth, windowStats } from './health-helpers.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium) {
-  const why = `${CHROMIUM} is missing (apt-get install chromium)`
-  if (process.env.CI) throw new Error(`The health panel test needs ${why}`)
-  console.warn(`Skipping the health panel browser test: ${why}`)
-}
+const hasChromium = requireChromium('the health panel browser tests')
 
 const DRIFT_WARNINGS = [
   "62% of the last minute's records are under 20% confidence: the model may not fit this stream",
@@ -130,12 +113,7 @@ describe.skipIf(!hasChromium)('stream health panel in a browser', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'topicstream-health-panel-'))
     dashboard = await healthDashboard(() => [])
-    context = await chromium.launchPersistentContext(join(work, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1440, height: 960 },
-    })
+    ;({ context } = await openBrowser(work))
   })
 
   afterAll(async () => {

@@ -33,6 +33,22 @@ function svg(tag, attributes) {
   return node
 }
 
+/** Time labels under a chart whose right edge is now: `fractions` of its width, 0 the left edge. */
+function drawTimeAxis(chart, { left, plotW, height, spanSeconds, fractions }) {
+  for (const fraction of fractions) {
+    const ago = Math.round(spanSeconds * (1 - fraction))
+    const label = svg('text', {
+      class: 'axis',
+      x: left + plotW * fraction,
+      y: height - 4,
+      'text-anchor': fraction === 0 ? 'start' : fraction === 1 ? 'end' : 'middle',
+    })
+    label.textContent =
+      ago === 0 ? 'now' : ago >= 60 ? `−${(ago / 60).toFixed(ago % 60 ? 1 : 0)} min` : `−${ago} s`
+    chart.append(label)
+  }
+}
+
 const formatMs = (value) =>
   value === undefined || value === null
     ? '—'
@@ -146,18 +162,7 @@ function renderChart(categories) {
     })
   })
   const spanSeconds = series.length * bucketSeconds
-  for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
-    const ago = Math.round(spanSeconds * (1 - fraction))
-    const label = svg('text', {
-      class: 'axis',
-      x: left + plotW * fraction,
-      y: height - 4,
-      'text-anchor': fraction === 0 ? 'start' : fraction === 1 ? 'end' : 'middle',
-    })
-    label.textContent =
-      ago === 0 ? 'now' : ago >= 60 ? `−${(ago / 60).toFixed(ago % 60 ? 1 : 0)} min` : `−${ago} s`
-    chart.append(label)
-  }
+  drawTimeAxis(chart, { left, plotW, height, spanSeconds, fractions: [0, 0.25, 0.5, 0.75, 1] })
   $('chart-hint').textContent = `records per ${bucketSeconds} s, last ${Math.round(spanSeconds / 60)} minutes`
 }
 
@@ -424,18 +429,7 @@ function renderHealthChart(health) {
     }
   }
 
-  for (const fraction of [0, 0.5, 1]) {
-    const ago = Math.round((spanMs * (1 - fraction)) / 1000)
-    const label = svg('text', {
-      class: 'axis',
-      x: left + plotW * fraction,
-      y: height - 4,
-      'text-anchor': fraction === 0 ? 'start' : fraction === 1 ? 'end' : 'middle',
-    })
-    label.textContent =
-      ago === 0 ? 'now' : ago >= 60 ? `−${(ago / 60).toFixed(ago % 60 ? 1 : 0)} min` : `−${ago} s`
-    chart.append(label)
-  }
+  drawTimeAxis(chart, { left, plotW, height, spanSeconds: spanMs / 1000, fractions: [0, 0.5, 1] })
 
   $('health-chart-hint').textContent = `each bar: records of ${health.span}`
   const order = [...shown].sort((a, b) => languageRank(a) - languageRank(b))
