@@ -1,7 +1,8 @@
 /**
  * Stream health on /metrics: one gauge family per statistic, labelled by channel, model and window
- * (`short` for the short window, one minute by default, and `hour` for the rolling hour). Values are computed when Prometheus
- * scrapes, from the monitor's buckets; a statistic with no records in its window is left out.
+ * (`short` for the short window, one minute by default, and `hour` for the rolling hour). Values
+ * are computed when Prometheus scrapes, from the monitor's buckets; a statistic with no records in
+ * its window is left out.
  */
 import { Gauge, type Registry } from 'prom-client'
 import type { WindowStats } from '../engine/stream-stats.js'
@@ -61,7 +62,7 @@ export const STREAM_HEALTH_METRICS: readonly Statistic[] = [
   },
   {
     name: 'topicstream_stream_estimated_accuracy',
-    help: 'Accuracy estimated without labels: the mean top-class probability',
+    help: "Accuracy estimated without labels: each record's confidence read through the model's held-out calibration, else the mean top-class probability",
     read: (stats) => [[stats.estimatedAccuracy]],
   },
   {
@@ -71,7 +72,7 @@ export const STREAM_HEALTH_METRICS: readonly Statistic[] = [
   },
   {
     name: 'topicstream_stream_non_latin_share',
-    help: 'Share of letters outside the Latin script',
+    help: 'Share of the records with letters whose letters are mostly outside the Latin script',
     read: (stats) => [[stats.languages.nonLatinShare]],
   },
   {
@@ -82,7 +83,17 @@ export const STREAM_HEALTH_METRICS: readonly Statistic[] = [
   },
 ]
 
+/** A scrape reads every family in a row: they share one set of snapshots taken this close together. */
+const SNAPSHOT_REUSE_MS = 250
+
 export function registerStreamHealthMetrics(registry: Registry, monitor: StreamMonitor): void {
+  let taken: { readonly at: number; readonly snapshots: readonly StreamHealth[] } | undefined
+  const snapshots = (): readonly StreamHealth[] => {
+    const now = performance.now()
+    if (taken === undefined || now - taken.at > SNAPSHOT_REUSE_MS)
+      taken = { at: now, snapshots: monitor.snapshots() }
+    return taken.snapshots
+  }
   for (const statistic of STREAM_HEALTH_METRICS) {
     if (registry.getSingleMetric(statistic.name) !== undefined) continue
     const labelNames = statistic.extraLabel === undefined ? LABELS : [...LABELS, statistic.extraLabel]
@@ -93,7 +104,7 @@ export function registerStreamHealthMetrics(registry: Registry, monitor: StreamM
       registers: [registry],
       collect() {
         this.reset()
-        for (const health of monitor.snapshots()) {
+        for (const health of snapshots()) {
           for (const [window, stats] of windows(health)) {
             const labels: Labels = { channel: health.channel, model: health.model.name, window }
             for (const [value, extra] of statistic.read(stats)) {
