@@ -1,21 +1,21 @@
 /**
  * What the REST JSON parser costs: the same API, the same model and the same tweets, served twice
  * in one process, once with topicstream's parser (UTF-8 checked on the bytes, large bodies parsed
- * off the event loop) and once with Fastify's stock JSON parser. autocannon loads each for a few
- * seconds in turn, the order swapped every round; prints each round's requests/s and p99 and the
- * ratios.
+ * off the event loop) and once with Fastify's stock JSON parser. The REST load test (rest.mjs:
+ * autocannon, every tweet of the corpus in turn) loads each for a few seconds in turn, the order
+ * swapped every round; prints each round's requests/s and p99 and the ratios.
  *
  *   npm run build && node load-tests/json-parser-ab.mjs [--model FILE] [--rounds 6] [--duration 4]
  *
  * Without --model it trains the 20 Newsgroups model (TOPICSTREAM_20NEWS or ../shared/data).
  */
-import autocannon from 'autocannon'
 import { loadavg } from 'node:os'
 import { resolve } from 'node:path'
 import { buildApp } from '../dist/api/app.js'
 import { loadDataset } from '../dist/datasets/spec.js'
 import { ModelRegistry } from '../dist/engine/model-registry.js'
 import { loadModel, trainClassifier } from '../dist/engine/index.js'
+import { runRest } from './rest.mjs'
 import { REPO_ROOT, loadTweets, parseFlags, tweetsPath } from './tweets.mjs'
 
 const flags = parseFlags(process.argv.slice(2))
@@ -29,8 +29,7 @@ const model = flags.model
       const news = await loadDataset(`20news:${archive}`)
       return trainClassifier(news.train, {}, { source: news.source, fingerprint: news.fingerprint })
     })()
-const texts = (await loadTweets(tweetsPath())).map((tweet) => tweet.text)
-const bodies = texts.slice(0, 512).map((text) => JSON.stringify({ text }))
+const tweets = await loadTweets(tweetsPath())
 
 async function serve(stockParser) {
   const app = await buildApp({ registry: new ModelRegistry([{ name: 'm', model }]), logger: false })
@@ -47,17 +46,8 @@ async function serve(stockParser) {
 }
 
 const servers = { topicstream: await serve(false), stock: await serve(true) }
-const load = (app) => {
-  let next = 0
-  return autocannon({
-    url: `http://127.0.0.1:${app.server.address().port}/v1/classify`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    connections: 50,
-    duration,
-    requests: [{ setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }) }],
-  })
-}
+const load = (app) =>
+  runRest({ url: `http://127.0.0.1:${app.server.address().port}`, connections: 50, duration, tweets })
 
 console.log(`load average at start: ${loadavg()[0].toFixed(2)}`)
 console.log('| round | topicstream req/s · p99 ms | stock req/s · p99 ms | req/s ratio | p99 ratio |')
@@ -68,11 +58,11 @@ for (let round = 1; round <= rounds; round++) {
   const result = {}
   for (const name of order) result[name] = await load(servers[name])
   const [ours, stock] = [result.topicstream, result.stock]
-  const rate = ours.requests.average / stock.requests.average
-  const p99 = ours.latency.p99 / stock.latency.p99
+  const rate = ours.requestsPerSecond / stock.requestsPerSecond
+  const p99 = ours.latencyMs.p99 / stock.latencyMs.p99
   ratios.push([rate, p99])
   console.log(
-    `| ${round} | ${Math.round(ours.requests.average)} · ${ours.latency.p99} | ${Math.round(stock.requests.average)} · ${stock.latency.p99} | ${rate.toFixed(2)} | ${p99.toFixed(2)} |`,
+    `| ${round} | ${Math.round(ours.requestsPerSecond)} · ${ours.latencyMs.p99} | ${Math.round(stock.requestsPerSecond)} · ${stock.latencyMs.p99} | ${rate.toFixed(2)} | ${p99.toFixed(2)} |`,
   )
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]

@@ -19,13 +19,7 @@ export interface HealthFigures {
   readonly psi: number | null
   readonly jsd: number | null
   readonly estimatedAccuracy: number | null
-  readonly confidence: {
-    readonly p10: number | null
-    readonly p50: number | null
-    readonly p90: number | null
-    readonly lowShare: number | null
-    readonly threshold: number
-  }
+  readonly confidence: Omit<WindowStats['confidence'], 'mean'>
   readonly abstainedShare: number | null
   readonly oovRate: number | null
   /** See `nonEnglishShare`: undetermined texts do not count. */

@@ -3,13 +3,12 @@
  * thresholds shared with the alert rules (src/health/thresholds.ts), and what that means. Pure: the
  * same window and thresholds always give the same warnings.
  */
+import { UNDETERMINED } from '../../engine/language.js'
 import type { WindowStats } from '../../engine/stream-stats.js'
 import { HEALTH_THRESHOLDS, type HealthThresholds } from '../../health/thresholds.js'
 
 /** The language code of English, the language the models are trained on. */
 const ENGLISH = 'en'
-/** The code of texts whose language could not be told (see src/engine/language.ts). */
-const UNDETERMINED = 'und'
 
 export type HealthWarningCode = 'low-confidence' | 'label-drift' | 'unknown-tokens' | 'not-english'
 
