@@ -26,10 +26,14 @@ const KAFKA_CLIENT_INTEGRATION = [
   'test/api/serve-bridge.int.test.ts',
   'test/api/dashboard/cold-start.int.test.ts',
   'test/api/dashboard/output-feed.int.test.ts',
+  'test/api/dashboard/labelling.int.test.ts',
   'test/cli/bridge.int.test.ts',
   'test/cli/produce.int.test.ts',
   'test/cli/signals.int.test.ts',
   'test/e2e/up.int.test.ts',
+  'test/models-topic/**/*.int.test.ts',
+  'test/api/feedback.int.test.ts',
+  'test/learner/**/*.int.test.ts',
 ]
 
 export default defineConfig({

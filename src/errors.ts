@@ -18,6 +18,15 @@ export const ERROR_CODES = {
   ERR_MODEL_FILE_VERSION: 'The model file was written by an unsupported format version.',
   ERR_MODEL_LABEL_UNKNOWN:
     'An incremental update gives a label that cannot be a class of the model (a number for a model of string labels, a non-integer for one of numeric labels, or an empty name); new class names are learnt.',
+  // Feedback and the learning loop
+  ERR_LABEL_INVALID:
+    'A feedback label is missing, empty, longer than the limit, or neither a string nor an integer.',
+  ERR_FEEDBACK_UNAVAILABLE:
+    'Feedback needs Kafka (its topic is the log of truth): this server runs without a broker.',
+  ERR_PROMOTION_REFUSED:
+    'The model cannot be promoted or rolled back now: no learner, no candidate, or no earlier version.',
+  ERR_MODEL_SNAPSHOT_INVALID:
+    'A model snapshot on the models topic is incomplete, or its bytes fail the manifest checksum.',
   // Training data
   ERR_DATASET_NOT_FOUND: 'The dataset path does not exist.',
   ERR_DATASET_INVALID: 'The dataset is damaged or not in the expected layout.',

@@ -25,9 +25,13 @@ import {
   timeoutOptions,
   useUtf8JsonParser,
 } from './http-protocol.js'
+import { type FeedbackOptions, feedbackIntake } from '../learning/feedback-sink.js'
 import { type ApiMetrics, createMetrics, recordModels } from './metrics.js'
+import { learningSchema, promotionRequestedSchema, rolledBackSchema } from './learning-schemas.js'
 import { type ReadinessChecks, createReadiness } from './readiness.js'
 import { classifyRoutes } from './routes/classify.js'
+import { type LearnerStatus, feedbackRoutes } from './routes/feedback.js'
+import type { LearningControl } from './learning-control.js'
 import { echoRoutes } from './bench/echo-route.js'
 import { healthRoutes } from './routes/health.js'
 import { modelRoutes } from './routes/models.js'
@@ -35,6 +39,9 @@ import { apiKeyHook, securedScope } from './routes/secured-scope.js'
 import {
   batchResponseSchema,
   classificationSchema,
+  feedbackAcceptedSchema,
+  feedbackItemSchema,
+  feedbackStatsSchema,
   modelDetailSchema,
   modelListSchema,
   modelRefSchema,
@@ -54,6 +61,8 @@ export interface AppExtensionContext {
   readonly requireApiKey: onRequestHookHandler | undefined
 }
 
+export type { FeedbackOptions }
+
 export interface BuildAppOptions {
   readonly registry: ModelRegistry
   readonly config?: Partial<ApiConfig>
@@ -62,6 +71,16 @@ export interface BuildAppOptions {
   readonly metrics?: ApiMetrics
   readonly readiness?: ReadinessChecks
   readonly plugins?: readonly AppExtension[]
+  /**
+   * Where POST /v1/feedback (and gRPC Feedback) write accepted items, and the statistics they count
+   * into (one is made when absent). Without it, feedback is refused with ERR_FEEDBACK_UNAVAILABLE.
+   */
+  readonly feedback?: FeedbackOptions
+  /**
+   * The learning loop (versions, the learner's figures, promote and rollback), when this server
+   * follows the models topic. Without it, promote and rollback answer 409 ERR_PROMOTION_REFUSED.
+   */
+  readonly learning?: LearningControl
 }
 
 /** Never log credentials, whatever serializers a caller adds. */
@@ -128,6 +147,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       tags: [
         { name: 'classify', description: 'Classify texts' },
         { name: 'models', description: 'Served models' },
+        { name: 'feedback', description: 'Labels texts should have had, for the learner' },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
     },
@@ -155,6 +175,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     modelDetailSchema,
     modelListSchema,
     modelStatsSchema,
+    feedbackItemSchema,
+    feedbackAcceptedSchema,
+    feedbackStatsSchema,
+    learningSchema,
+    promotionRequestedSchema,
+    rolledBackSchema,
   ]) {
     app.addSchema(schema)
   }
@@ -165,7 +191,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     async (v1) => {
       await securedScope(v1, config)
       await v1.register(classifyRoutes, { registry, config, metrics })
-      await v1.register(modelRoutes, { registry, streamHealth: metrics.streamHealth })
+      await v1.register(modelRoutes, {
+        registry,
+        streamHealth: metrics.streamHealth,
+        learning: options.learning,
+      })
+      await v1.register(feedbackRoutes, {
+        registry,
+        config,
+        metrics,
+        feedback: feedbackIntake(options.feedback),
+        learnerStatus: learnerStatus(registry, options.learning),
+      })
       if (config.benchmarkRoutes) await v1.register(echoRoutes, { config })
     },
     { prefix: '/v1' },
@@ -182,4 +219,20 @@ function loggerOptions(logger: BuildAppOptions['logger']): {
   if (logger === true) return { logger: { level: 'info', redact: LOG_REDACT } }
   if ('child' in logger) return { loggerInstance: logger }
   return { logger: { level: logger.level, redact: LOG_REDACT } }
+}
+
+/** The learner's figures per served model, for GET /v1/feedback/stats. */
+function learnerStatus(
+  registry: ModelRegistry,
+  learning: LearningControl | undefined,
+): LearnerStatus | undefined {
+  if (learning === undefined) return undefined
+  return () => {
+    const statuses: Record<string, unknown> = {}
+    for (const { name } of registry.list()) {
+      const status = learning.status(name)
+      if (status !== undefined) statuses[name] = status
+    }
+    return Object.keys(statuses).length === 0 ? undefined : statuses
+  }
 }

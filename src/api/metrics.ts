@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { ModelEntry } from '../engine/model-registry.js'
+import type { ErrorCode } from '../errors.js'
 import { registerStreamHealthMetrics } from '../health/metrics.js'
 import {
   type StreamMonitor,
@@ -19,6 +20,8 @@ export interface ApiMetrics {
   readonly grpcDuration: Histogram<'method' | 'code'>
   readonly grpcActiveStreams: Gauge
   readonly classifications: Counter<'model' | 'label'>
+  /** Feedback items by channel (`rest`, `grpc`), outcome (`accepted`, `refused`) and error code. */
+  readonly feedbackItems: Counter<'channel' | 'outcome' | 'code'>
   readonly modelInfo: Gauge<'model' | 'version' | 'default' | 'classes'>
   /** Stream health of everything the process classifies (REST, gRPC, the bridge), on /metrics too. */
   readonly streamHealth: StreamMonitor
@@ -77,13 +80,19 @@ export function createMetrics(options: CreateMetricsOptions = {}): ApiMetrics {
     }),
     grpcActiveStreams: new Gauge({
       name: `${prefix}grpc_active_streams`,
-      help: 'Open gRPC streaming calls (ClassifyStream, and EchoStream when benchmark routes are on)',
+      help: 'Open gRPC streaming calls (ClassifyStream, FeedbackStream, and EchoStream when benchmark routes are on)',
       registers,
     }),
     classifications: new Counter({
       name: `${prefix}classifications_total`,
       help: `Texts classified over REST and gRPC, by model and winning label (${ABSTAINED_LABEL} when the model abstained)`,
       labelNames: ['model', 'label'],
+      registers,
+    }),
+    feedbackItems: new Counter({
+      name: `${prefix}feedback_items_total`,
+      help: 'Feedback items over REST and gRPC by outcome; code is the error code of refused items, empty for accepted ones',
+      labelNames: ['channel', 'outcome', 'code'],
       registers,
     }),
     modelInfo: new Gauge({
@@ -93,6 +102,20 @@ export function createMetrics(options: CreateMetricsOptions = {}): ApiMetrics {
       registers,
     }),
   }
+}
+
+export type FeedbackChannel = 'rest' | 'grpc'
+
+/** Counts feedback items; `code` undefined: accepted. */
+export function countFeedback(
+  metrics: ApiMetrics,
+  channel: FeedbackChannel,
+  items: number,
+  code?: ErrorCode,
+): void {
+  if (items <= 0) return
+  const outcome = code === undefined ? 'accepted' : 'refused'
+  metrics.feedbackItems.inc({ channel, outcome, code: code ?? '' }, items)
 }
 
 /** Sets the model-info gauge to the registry's current models (call after every load). */

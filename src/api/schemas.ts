@@ -185,6 +185,7 @@ export const modelDetailSchema = {
       },
     },
     format_version: { type: 'integer' },
+    learning: { $ref: 'Learning#' },
   },
 } as const
 
@@ -315,6 +316,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   401: 'Missing or wrong API key (ERR_UNAUTHENTICATED)',
   404: 'No model with that name (ERR_MODEL_NOT_FOUND)',
   413: 'Body over the limit (ERR_PAYLOAD_TOO_LARGE), a text over the byte limit (ERR_TEXT_TOO_LARGE) or too many texts (ERR_BATCH_TOO_LARGE)',
+  409: 'Nothing to promote or roll back to, or no learning loop on this server (ERR_PROMOTION_REFUSED)',
   429: 'Rate limit exceeded (ERR_RATE_LIMITED)',
   500: 'Model file unusable on reload (ERR_MODEL_FILE_INVALID, ERR_MODEL_FILE_VERSION) or an internal error',
   503: 'Models still loading or shutting down (ERR_NOT_READY)',
@@ -325,5 +327,125 @@ export function errorResponses(...statuses: number[]): Record<number, { $ref: st
   const out: Record<number, { $ref: string; description: string }> = {}
   for (const status of statuses)
     out[status] = { $ref: 'Error#', description: ERROR_DESCRIPTIONS[status] ?? 'Error' }
+  return out
+}
+
+const feedbackLabelSchema = {
+  anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer' }],
+  description:
+    'The class the text should have had: a class name of at most 256 bytes of UTF-8, not blank; a model trained on numeric labels also takes an integer (2 or "2").',
+} as const
+
+export const feedbackItemSchema = {
+  $id: 'FeedbackItem',
+  type: 'object',
+  required: ['text', 'label'],
+  additionalProperties: false,
+  properties: {
+    text: {
+      type: 'string',
+      minLength: 1,
+      description: 'The text, as it was classified (not blank; at most the configured number of bytes).',
+    },
+    label: feedbackLabelSchema,
+    id: {
+      type: 'string',
+      description:
+        'Names the item (the key of its record on the feedback topic), at most 512 bytes; made up (a UUID) when absent or empty.',
+    },
+    model: {
+      type: 'string',
+      description: 'The model the feedback is for (default: the default model).',
+    },
+  },
+} as const
+
+export function feedbackBodySchema(config: Pick<ApiConfig, 'maxBatch'>) {
+  return {
+    $id: 'FeedbackRequest',
+    description: 'One feedback item, or several as `{"items": [...]}`.',
+    oneOf: [
+      { $ref: 'FeedbackItem#' },
+      {
+        type: 'object',
+        required: ['items'],
+        additionalProperties: false,
+        properties: {
+          items: {
+            type: 'array',
+            minItems: 1,
+            maxItems: config.maxBatch,
+            items: { $ref: 'FeedbackItem#' },
+            description: `At most ${config.maxBatch} items (configurable); one bad item refuses them all.`,
+          },
+        },
+      },
+    ],
+  } as const
+}
+
+export const feedbackAcceptedSchema = {
+  $id: 'FeedbackAccepted',
+  type: 'object',
+  required: ['accepted', 'items'],
+  additionalProperties: false,
+  properties: {
+    accepted: { type: 'integer', description: 'How many items were written to the feedback topic.' },
+    items: {
+      type: 'array',
+      description: 'The accepted items, in request order.',
+      items: {
+        type: 'object',
+        required: ['id', 'label', 'model'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string', description: "The item's id, sent or made up." },
+          label: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+          model: { type: 'string', description: 'The model the feedback is for.' },
+        },
+      },
+    },
+  },
+} as const
+
+const counts = { type: 'object', additionalProperties: { type: 'integer' } } as const
+
+export const feedbackStatsSchema = {
+  $id: 'FeedbackStats',
+  type: 'object',
+  required: ['accepted', 'refused', 'labels', 'otherLabels', 'refusedByCode'],
+  additionalProperties: false,
+  properties: {
+    accepted: { type: 'integer', description: 'Items this process wrote to the feedback topic.' },
+    refused: { type: 'integer', description: 'Items this process refused.' },
+    labels: {
+      ...counts,
+      description: 'Accepted items per label, for the first 1,000 distinct labels.',
+    },
+    otherLabels: { type: 'integer', description: 'Accepted items with any further label.' },
+    refusedByCode: { ...counts, description: 'Refused items per error code.' },
+    learner: {
+      type: 'object',
+      additionalProperties: true,
+      description:
+        "The learner's latest figures per model (the `status` of GET /v1/models/{name}'s `learning`), when this server follows the models topic.",
+    },
+  },
+} as const
+
+const FEEDBACK_ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  ...ERROR_DESCRIPTIONS,
+  400: 'A bad item, named by its index in a batch: no text (ERR_TEXT_INVALID), a missing, blank, over-long or non-integer label (ERR_LABEL_INVALID), a label the model cannot learn (ERR_MODEL_LABEL_UNKNOWN), a bad id, unknown fields or malformed JSON (ERR_REQUEST_INVALID), invalid UTF-8 (ERR_TEXT_NOT_UTF8)',
+  413: 'Body over the limit (ERR_PAYLOAD_TOO_LARGE), a text over the byte limit (ERR_TEXT_TOO_LARGE) or too many items (ERR_BATCH_TOO_LARGE)',
+  503: 'This server takes no feedback: it runs without Kafka (ERR_FEEDBACK_UNAVAILABLE); or Kafka did not acknowledge the items (ERR_KAFKA_UNAVAILABLE, ERR_KAFKA_PRODUCE_FAILED)',
+}
+
+/** The feedback routes' error responses, described with the codes those routes give. */
+export function feedbackErrorResponses(
+  ...statuses: number[]
+): Record<number, { $ref: string; description: string }> {
+  const out: Record<number, { $ref: string; description: string }> = {}
+  for (const status of statuses)
+    out[status] = { $ref: 'Error#', description: FEEDBACK_ERROR_DESCRIPTIONS[status] ?? 'Error' }
   return out
 }

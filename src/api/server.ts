@@ -4,6 +4,7 @@
  * whatever is left is cut.
  */
 import type { FastifyInstance } from 'fastify'
+import { feedbackIntake } from '../learning/feedback-sink.js'
 import { resolveApiConfig } from './api-config.js'
 import { type BuildAppOptions, buildApp } from './app.js'
 import { type GrpcServer, createGrpcServer } from './grpc/grpc-server.js'
@@ -36,7 +37,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let closing = false
   // The same checks for both protocols: /readyz reports each of them, gRPC health their verdict.
   const readiness = { ...options.readiness, serving: () => !closing }
-  const app = await buildApp({ ...options, config, metrics, readiness })
+  // One intake, so REST and gRPC count into the same statistics.
+  const feedback = feedbackIntake(options.feedback)
+  const app = await buildApp({ ...options, config, metrics, readiness, feedback })
   const grpc =
     options.grpcPort < 0
       ? undefined
@@ -44,6 +47,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           registry: options.registry,
           config,
           metrics,
+          feedback,
           isReady: createReadiness(options.registry, readiness).isReady,
         })
 

@@ -43,6 +43,10 @@ export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Pr
     summary: 'Classify a Kafka topic into an output topic (with DLQ)',
     load: async () => (await import('./commands/bridge.js')).bridgeCommand,
   },
+  learn: {
+    summary: 'Learn from the feedback topic and promote better models to every replica',
+    load: async () => (await import('./commands/learn.js')).learnCommand,
+  },
   up: {
     summary: 'Run the whole pipeline: broker, model, API, bridge, producer, dashboard',
     load: async () => (await import('./commands/up.js')).upCommand,

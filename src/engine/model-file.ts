@@ -83,11 +83,12 @@ interface Header {
 
 type TypedArray = Uint16Array | Int32Array | Float64Array
 
-export async function saveModel(
-  model: TextClassifier,
-  path: string,
-  extra: SaveModelExtra = {},
-): Promise<void> {
+/**
+ * The model file's bytes, as the pieces written one after the other: the sections stay views over
+ * the model's own arrays, so a 40 MB model is not copied to be written. See `encodeModel` for one
+ * buffer.
+ */
+export function encodeModelParts(model: TextClassifier, extra: SaveModelExtra = {}): Uint8Array[] {
   const state = model.state
   const formatVersion = modelFormatVersion(state.metadata.params)
   const metadata: ModelMetadata = {
@@ -128,14 +129,27 @@ export async function saveModel(
   preamble.writeUInt32LE(formatVersion, 8)
   preamble.writeUInt32LE(header.byteLength, 12)
   const padding = new Uint8Array(align8(PREAMBLE + header.byteLength) - PREAMBLE - header.byteLength)
-  const chunks: Uint8Array[] = [preamble, header, padding, ...body]
+  const parts: Uint8Array[] = [preamble, header, padding, ...body]
   let checksum = 0
-  for (const chunk of chunks) checksum = crc32(chunk, checksum)
+  for (const part of parts) checksum = crc32(part, checksum)
   const trailer = Buffer.alloc(TRAILER)
   trailer.writeUInt32LE(checksum >>> 0, 0)
   END_MAGIC.copy(trailer, 4)
-  chunks.push(trailer)
+  parts.push(trailer)
+  return parts
+}
 
+/** The whole model file in one buffer (a copy of the model's arrays): what the models topic carries. */
+export function encodeModel(model: TextClassifier, extra: SaveModelExtra = {}): Buffer {
+  return Buffer.concat(encodeModelParts(model, extra))
+}
+
+export async function saveModel(
+  model: TextClassifier,
+  path: string,
+  extra: SaveModelExtra = {},
+): Promise<void> {
+  const chunks = encodeModelParts(model, extra)
   await mkdir(dirname(path), { recursive: true })
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`
   try {
@@ -179,6 +193,14 @@ export async function loadModel(path: string): Promise<TextClassifier> {
     )
   }
   return new TextClassifier(decodeModel(file, path))
+}
+
+/**
+ * A model from the bytes of a model file (`encodeModel`), e.g. assembled from the models topic.
+ * `name` names the bytes in error messages. Throws ERR_MODEL_FILE_INVALID / ERR_MODEL_FILE_VERSION.
+ */
+export function modelFromBytes(bytes: Uint8Array, name = 'model'): TextClassifier {
+  return new TextClassifier(decodeModel(bytes, name))
 }
 
 /** Parses and checks a whole model file; throws ERR_MODEL_FILE_INVALID / ERR_MODEL_FILE_VERSION. */

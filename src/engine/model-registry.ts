@@ -1,7 +1,8 @@
 /**
  * The named models a server answers with. The first model is the default. Lookups are a Map read
- * on the hot path; `reload` loads the file again and swaps the instance in one assignment, so a
- * classification already running finishes on the old instance and no request sees a gap.
+ * on the hot path; `reload` loads the file again and `install` takes a model built elsewhere (the
+ * models topic); both swap the instance in one assignment, so a classification already running
+ * finishes on the old instance and no request sees a gap.
  */
 import { readdir } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
@@ -69,6 +70,10 @@ interface MutableEntry {
   loadedAt: Date | undefined
   /** Serialises reloads of one model so two swaps never interleave. */
   pending: Promise<unknown>
+  /** Numbers each reload and install when asked for; the latest asked for wins. */
+  asked: number
+  /** The number of the reload or install whose model serves now. */
+  applied: number
 }
 
 export type ModelRegistryListener = (entry: ModelEntry) => void
@@ -110,6 +115,8 @@ export class ModelRegistry {
         ref: undefined,
         loadedAt: undefined,
         pending: Promise.resolve(),
+        asked: 0,
+        applied: 0,
       }
       if (source.model !== undefined) install(entry, source.model)
       this.#entries.set(source.name, entry)
@@ -160,6 +167,7 @@ export class ModelRegistry {
         details: { model: name },
       })
     }
+    const ticket = ++entry.asked
     const run = entry.pending.then(async () => {
       let model: TextClassifier
       try {
@@ -167,13 +175,31 @@ export class ModelRegistry {
       } catch (error) {
         throw toTopicstreamError(error, 'ERR_MODEL_FILE_INVALID')
       }
-      install(entry, model)
-      const view = snapshot(entry)
-      for (const listener of this.#listeners) listener(view)
-      return view
+      // An install asked for while the file was read is newer than the file: it keeps serving.
+      if (ticket < entry.applied) return snapshot(entry)
+      return this.#swap(entry, model, ticket)
     })
     entry.pending = run.catch(() => undefined)
     return run
+  }
+
+  /**
+   * Serves `model` under a known name from now on (a version received from the models topic). The
+   * swap is the one `reload` makes: a request in flight finishes on the old instance, the listeners
+   * hear of it, and a reload still reading its file when this is called does not replace it.
+   * Unknown name → ERR_MODEL_NOT_FOUND.
+   */
+  install(name: string, model: TextClassifier): ModelEntry {
+    const entry = this.#find(name)
+    return this.#swap(entry, model, ++entry.asked)
+  }
+
+  #swap(entry: MutableEntry, model: TextClassifier, ticket: number): ModelEntry {
+    entry.applied = ticket
+    install(entry, model)
+    const view = snapshot(entry)
+    for (const listener of this.#listeners) listener(view)
+    return view
   }
 
   #find(name: string): MutableEntry {

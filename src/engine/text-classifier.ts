@@ -233,12 +233,41 @@ export class TextClassifier {
     this.#weights = derived.weights
     this.#classLogPrior = derived.classLogPrior
     this.#usePrior = derived.usePrior
-    const version = createHash('sha256')
-      .update(this.#metadata.version)
-      .update(JSON.stringify([texts, names]))
-      .digest('hex')
-      .slice(0, 16)
+    // Chained item by item, so the version names the documents learnt and their order, whatever
+    // the calls they came in: a learner that replays feedback in other batches gets the same one.
+    let version = this.#metadata.version
+    for (let d = 0; d < texts.length; d++) {
+      version = createHash('sha256')
+        .update(version)
+        .update(JSON.stringify([texts[d], names[d]]))
+        .digest('hex')
+        .slice(0, 16)
+    }
     this.#metadata = Object.freeze({ ...this.#metadata, version })
+  }
+
+  /**
+   * An independent copy: its own counts and weights, the same vocabulary (immutable, shared). The
+   * learning loop trains a copy of the live model while the live one keeps serving.
+   */
+  clone(): TextClassifier {
+    return new TextClassifier({
+      metadata: this.#metadata,
+      ...(this.#index === undefined ? {} : { index: this.#index }),
+      idf: this.#idf,
+      classCount: this.#classCount.slice(),
+      featureCount: this.#featureCount.slice(),
+      weights: this.#weights.slice(),
+      classLogPrior: this.#classLogPrior.slice(),
+    })
+  }
+
+  /**
+   * The class name `partialFit` would learn `label` as, known or new; throws
+   * ERR_MODEL_LABEL_UNKNOWN when it cannot be a class of this model, as `partialFit` would.
+   */
+  classNameOf(label: string | number): string {
+    return this.#className(label)
   }
 
   /** The class name a `partialFit` label stands for, known or new; throws if it cannot be one. */

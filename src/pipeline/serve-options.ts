@@ -4,6 +4,7 @@
  */
 import { DEFAULT_API_CONFIG } from '../api/api-config.js'
 import { BRIDGE_KAFKA_OPTIONS } from '../bridge/options.js'
+import { LEARNER_OPTIONS, LEARNING_TOPIC_OPTIONS } from '../learner/options.js'
 import type { OptionSpecs, Options } from '../config.js'
 import { STREAM_HEALTH_OPTIONS } from '../health/options.js'
 import { LOG_OPTIONS } from '../runtime/logger.js'
@@ -161,7 +162,15 @@ export const SERVE_OPTIONS = {
     env: 'TOPICSTREAM_DASHBOARD',
     description: 'Serve the live dashboard at / (reads the output topic from --brokers)',
   },
+  learn: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_LEARN',
+    description:
+      'With --bridge, also run the learner (one per group learns, the others stand by); every --bridge server follows the models topic and takes feedback',
+  },
   ...bridgeKafkaOptions,
+  ...LEARNING_TOPIC_OPTIONS,
+  ...LEARNER_OPTIONS,
 } as const satisfies OptionSpecs
 
 export type ServeOptions = Options<typeof SERVE_OPTIONS>

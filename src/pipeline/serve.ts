@@ -20,6 +20,8 @@ import type { Logger } from '../runtime/logger.js'
 import { type Part, part } from '../runtime/part.js'
 import type { ServicePlan } from '../runtime/service.js'
 import { parseModelSpec } from './model-specs.js'
+import { createKafkaClient } from '../kafka/client.js'
+import { learningLoop } from './learning.js'
 import { registryClassifier } from './registry-classifier.js'
 import { streamHealthSettings } from '../health/options.js'
 import type { ServeOptions } from './serve-options.js'
@@ -58,6 +60,26 @@ export async function serveParts(options: ServeOptions, logger: Logger): Promise
         logger,
       })
     : undefined
+  // With Kafka, the server follows the models topic and takes feedback; --learn adds the learner.
+  const loop = options.bridge
+    ? learningLoop(
+        { ...options, learn: options.learn, serving: true },
+        {
+          client: createKafkaClient({
+            brokers: options.brokers,
+            clientId: 'topicstream-serve',
+            logger,
+            library: options.kafkaClient as KafkaLibrary,
+          }),
+          registry,
+          metrics: metrics.registry,
+          logger,
+        },
+      )
+    : undefined
+  if (options.learn && !options.bridge) {
+    throw new TopicstreamError('ERR_CONFIG_INVALID', '--learn needs --bridge (the learner reads Kafka)')
+  }
   const readiness: ReadinessChecks = bridge ? { kafka: bridgeReadiness(bridge) } : {}
   const plugins: AppExtension[] = dashboard ? [dashboard.extension] : []
   const server = serverPart({
@@ -71,6 +93,7 @@ export async function serveParts(options: ServeOptions, logger: Logger): Promise
     metrics,
     readiness,
     plugins,
+    ...(loop ? { feedback: loop.feedback, learning: loop.control } : {}),
   })
   const parts: Part[] = [
     server,
@@ -82,6 +105,8 @@ export async function serveParts(options: ServeOptions, logger: Logger): Promise
       )
     }),
   ]
+  // The models topic first: the bridge starts on the current version.
+  if (loop) parts.push(...loop.parts)
   if (bridge) parts.push(bridgePart(bridge))
   if (dashboard) parts.push(part('the dashboard feed', async () => dashboard.start(), dashboard.stop))
   return {

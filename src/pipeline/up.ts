@@ -20,6 +20,9 @@ import type { Logger } from '../runtime/logger.js'
 import { type Part, inParallel, part } from '../runtime/part.js'
 import type { ServicePlan } from '../runtime/service.js'
 import { ensureModelFile } from './default-model.js'
+import { labelFeedbackPart } from '../learner/label-feedback.js'
+import type { LearnerOptions } from '../learner/options.js'
+import { learningLoop } from './learning.js'
 import { registryClassifier } from './registry-classifier.js'
 import { DEFAULT_STREAM_HEALTH, type streamHealthSettings } from '../health/options.js'
 
@@ -41,6 +44,12 @@ export interface PipelineConfig {
   readonly health?: ReturnType<typeof streamHealthSettings>
   readonly api?: Partial<ApiConfig>
   readonly producer: ProducerChoice
+  /** The learning loop: its topics and settings, whether to learn, and the known-label demo. */
+  readonly learning: LearnerOptions & {
+    readonly learn: boolean
+    /** Send replayed records' known labels back as feedback after this many ms; off when absent. */
+    readonly feedbackFromLabelMs?: number
+  }
   readonly env: NodeJS.ProcessEnv
 }
 
@@ -52,7 +61,14 @@ export interface PipelineEndpoints {
   readonly grpc: string
   readonly brokers: string
   readonly localBroker: boolean
-  readonly topics: { readonly input: string; readonly output: string; readonly dlq: string }
+  readonly topics: {
+    readonly input: string
+    readonly output: string
+    readonly dlq: string
+    readonly feedback: string
+    readonly models: string
+  }
+  readonly learning: string
   readonly model: { readonly name: string; readonly version: string; readonly path: string }
   readonly producer: string
 }
@@ -115,6 +131,27 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
     metrics: metrics.registry,
     logger,
   })
+  const kafka = createKafkaClient({
+    brokers,
+    clientId: 'topicstream-up',
+    logger,
+    library: bridgeSettings.kafkaClient,
+  })
+  const loop = learningLoop(
+    { ...config.learning, maxTextBytes: bridgeSettings.maxTextBytes, serving: true },
+    { client: kafka, registry, metrics: metrics.registry, logger },
+  )
+  const labelFeedback =
+    config.learning.feedbackFromLabelMs === undefined
+      ? undefined
+      : labelFeedbackPart({
+          client: kafka,
+          outputTopic: topics.output,
+          groupId: `${bridgeSettings.groupId}-known-labels`,
+          sink: loop.feedback.sink,
+          delayMs: config.learning.feedbackFromLabelMs,
+          logger,
+        })
   const server: ServerPart = serverPart({
     registry,
     host: config.host,
@@ -125,6 +162,8 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
     metrics,
     readiness: { kafka: bridgeReadiness(bridge) },
     plugins: [dashboard.extension],
+    feedback: loop.feedback,
+    learning: loop.control,
     ...(config.api ? { config: config.api } : {}),
   })
   const producer: ProducerPart | undefined =
@@ -153,7 +192,10 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
     // Created here once, before the feed and the bridge, so that the dashboard can join before
     // the first result and the bridge and the producer find them and move on.
     part('the topics', () => createTopics(brokers, bridgeSettings)),
+    // The models topic before the bridge: it classifies with the current version from the start.
+    ...loop.parts,
     part('the dashboard feed', async () => dashboard.start(), dashboard.stop),
+    ...(labelFeedback ? [labelFeedback] : []),
     producer ? inParallel('the bridge and the producer', [bridgePart(bridge), producer]) : bridgePart(bridge),
   ]
 
@@ -172,7 +214,10 @@ export function pipelineParts(config: PipelineConfig, runtime: PipelineRuntime):
         grpc: running.grpcPort === undefined ? 'disabled' : `${config.host}:${running.grpcPort}`,
         brokers: brokers.join(','),
         localBroker,
-        topics,
+        topics: { ...topics, feedback: config.learning.feedbackTopic, models: config.learning.modelsTopic },
+        learning: loop.learner
+          ? `learner on${labelFeedback ? ', known labels fed back' : ''}`
+          : 'learner off (--no-learn)',
         model: { name: ref.name, version: ref.version, path: config.model.path },
         producer: producer?.producer()?.description ?? 'none',
       }

@@ -37,6 +37,12 @@ test('serve --bridge classifies the input topic with the default model and repor
       ...['--model', `tiny=${file}`, '--port', '0', '--no-grpc', '--log-level', 'warn', '--bridge'],
       ...['--brokers', kafkaBrokers().join(','), '--input-topic', input, '--output-topic', output],
       ...['--dlq-topic', dlq, '--group', randomTopicName('serve-group')],
+      ...[
+        '--models-topic',
+        randomTopicName('serve-models'),
+        '--feedback-topic',
+        randomTopicName('serve-feedback'),
+      ],
     ],
     {},
   )

@@ -123,6 +123,12 @@ describe('stop signals', () => {
         '--bridge',
         '--dashboard',
         ...topicArgs(),
+        ...[
+          '--models-topic',
+          randomTopicName('sig-models'),
+          '--feedback-topic',
+          randomTopicName('sig-feedback'),
+        ],
       ],
       running: 'Bridge joined the consumer group',
     },

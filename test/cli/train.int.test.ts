@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { createKafkaClient } from '../../src/kafka/client.js'
+import { createModelsFollower } from '../../src/models-topic/index.js'
+import { createLogger } from '../../src/runtime/logger.js'
 import { closedPort, serveArchive } from '../datasets/fixtures.js'
+import { kafkaBrokers, kafkaLibrary, randomTopicName, withAdmin } from '../helpers/kafka.js'
 import { makeTarGz, miniNewsgroups } from '../engine/datasets/fixtures.js'
 import { runCli } from './helpers.js'
 import type { Workspace } from './helpers.js'
@@ -296,5 +300,82 @@ describe('topicstream train', () => {
     expect(trained.stderr).toMatch(
       /could not download the 20 Newsgroups archive .*pass a local copy with --dataset 20news:PATH or the TOPICSTREAM_20NEWS environment variable \[ERR_DATASET_DOWNLOAD_FAILED\]/,
     )
+  })
+})
+
+describe('topicstream train --publish', () => {
+  it('publishes the model it wrote to the models topic, continuing the pointer before it', async () => {
+    const topic = randomTopicName('models')
+    onTestFinished(async () => {
+      await withAdmin(async (admin) => {
+        if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics([topic])
+      })
+    })
+    const brokers = kafkaBrokers().join(',')
+    const out = join(workspace.dir, 'published.tsmodel')
+    const base = ['train', '--dataset', `jsonl:${workspace.corpus}`, '--test-size', '0.2', '--out', out]
+    const first = await runCli([...base, '--publish', brokers, '--models-topic', topic])
+    expect(first.code, first.stderr).toBe(0)
+    const version = /^model +\S+ \(version ([0-9a-f]+)\)$/m.exec(first.stdout)?.[1]
+    expect(first.stdout).toMatch(
+      new RegExp(`^published +published@${version} to ${topic} on ${brokers} \\(1 chunk, 0\\.0 MB\\)$`, 'm'),
+    )
+    expect(first.stderr).toContain(`publish: published@${version} to ${topic}`)
+
+    const second = await runCli([
+      ...base,
+      '--alpha',
+      '0.5',
+      '--publish',
+      brokers,
+      '--models-topic',
+      topic,
+      '--model-name',
+      'published',
+      '--json',
+    ])
+    expect(second.code, second.stderr).toBe(0)
+    const summary = JSON.parse(second.stdout) as { version: string; testAccuracy: number }
+    expect(summary).toMatchObject({
+      published: { name: 'published', topic, brokers: [brokers], chunks: 1, bytes: expect.any(Number) },
+    })
+    expect(summary.version).not.toBe(version)
+
+    const follower = createModelsFollower({
+      client: createKafkaClient({ brokers: kafkaBrokers(), library: kafkaLibrary(), logLevel: 'silent' }),
+      topic,
+      logger: createLogger({ level: 'silent' }),
+    })
+    try {
+      await follower.start()
+      expect(follower.current('published')).toMatchObject({
+        version: summary.version,
+        action: 'publish',
+        history: [version],
+      })
+      expect(follower.manifest('published', summary.version)).toMatchObject({
+        source: 'train',
+        previous: version,
+        evaluation: { testAccuracy: summary.testAccuracy },
+      })
+    } finally {
+      await follower.stop()
+    }
+  })
+
+  it('refuses a model name the models topic cannot carry, before training', async () => {
+    const out = join(workspace.dir, 'bad name.tsmodel')
+    const trained = await runCli([
+      'train',
+      '--dataset',
+      `jsonl:${workspace.corpus}`,
+      '--out',
+      out,
+      '--publish',
+      kafkaBrokers().join(','),
+    ])
+    expect(trained.code).toBe(2)
+    expect(trained.stderr).toMatch(/--model-name: "bad name" cannot name a model.*\[ERR_CONFIG_INVALID\]/)
+    expect(existsSync(out)).toBe(false)
   })
 })

@@ -26,7 +26,7 @@ import { startParts } from '../../src/runtime/part.js'
 import { tinyRegistry } from '../api/helpers.js'
 import { requireData, twentyNewsgroupsArchive } from '../helpers/data.js'
 import { openBrowser, requireChromium } from '../helpers/browser.js'
-import { kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
+import { isolatedLearning, kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
 
 const hasChromium = requireChromium('the dashboard browser tests')
 const archive = twentyNewsgroupsArchive()
@@ -76,6 +76,7 @@ describe.skipIf(!hasChromium || !hasArchive)('dashboard in a browser', () => {
         },
         topK: 3,
         producer: { kind: '20news-test', rate: 40 },
+        learning: { ...isolatedLearning(), learn: false },
         env: { ...process.env, TOPICSTREAM_20NEWS: ARCHIVE },
       },
       { logger, onForcedExit: () => {} },

@@ -22,7 +22,7 @@ import { createLogger } from '../../src/runtime/logger.js'
 import { startParts } from '../../src/runtime/part.js'
 import { openBrowser, requireChromium } from '../helpers/browser.js'
 import { requireData, sandersTweets, twentyNewsgroupsArchive } from '../helpers/data.js'
-import { kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
+import { isolatedLearning, kafkaBrokers, randomTopicName } from '../helpers/kafka.js'
 import { promtoolTestRules, requirePromtool } from '../helpers/promtool.js'
 
 const archive = twentyNewsgroupsArchive()
@@ -79,6 +79,7 @@ describe.skipIf(!hasData || promtool === undefined || !hasChromium)('stream drif
         topK: 3,
         health: streamHealthSettings({ healthWindow: WINDOW_MS }),
         producer: { kind: 'none' },
+        learning: { ...isolatedLearning(), learn: false },
         env: process.env,
       },
       { logger, onForcedExit: () => {} },

@@ -62,13 +62,22 @@ describe('topicstream up', () => {
     TOPICSTREAM_OUTPUT_TOPIC: output,
     TOPICSTREAM_DLQ_TOPIC: dlq,
     TOPICSTREAM_GROUP: randomTopicName('up-group'),
+    // The learning loop's topics too: no other test's model of the same name may reach this one.
+    TOPICSTREAM_FEEDBACK_TOPIC: randomTopicName('up-feedback'),
+    TOPICSTREAM_FEEDBACK_DLQ_TOPIC: randomTopicName('up-feedback-dlq'),
+    TOPICSTREAM_MODELS_TOPIC: randomTopicName('up-models'),
+    TOPICSTREAM_LEARNER_GROUP: randomTopicName('up-learner'),
     TOPICSTREAM_LOG_LEVEL: 'info',
   })
 
   it('runs the pipeline on an existing cluster, prints where it is and stops cleanly on SIGTERM', async () => {
     const started = spawn(
       process.execPath,
-      [resolve('bin/topicstream.js'), 'up', '--replay', join(work, 'replay.jsonl'), '--rate', '50'],
+      [
+        resolve('bin/topicstream.js'),
+        ...['up', '--replay', join(work, 'replay.jsonl'), '--rate', '50'],
+        ...['--feedback-from-label', '--feedback-delay', '100'],
+      ],
       {
         env: upEnv(topics[0], topics[1], topics[2]),
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -99,6 +108,18 @@ describe('topicstream up', () => {
     const { totals } = await snapshot()
     expect(totals.labelled).toBe(totals.records)
     expect(totals.correct).toBeGreaterThan(0)
+
+    // --feedback-from-label: the replay's known labels come back as feedback, and the learner
+    // (on by default) learns them; its figures reach the model's detail through the models topic.
+    expect(stdout).toMatch(/learning\s+feedback \S+, models \S+; learner on, known labels fed back/)
+    const rest = /REST API\s+(http:\/\/\S+)/.exec(stdout)?.[1] as string
+    const received = async (): Promise<number> => {
+      const detail = (await (await fetch(`${rest}/models/20news`)).json()) as {
+        learning?: { status?: { totals: { received: number } } }
+      }
+      return detail.learning?.status?.totals.received ?? 0
+    }
+    await expect.poll(received, { timeout: 30_000 }).toBeGreaterThan(0)
 
     started.kill('SIGTERM')
     expect(await exited).toBe(0)

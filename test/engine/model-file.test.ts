@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TopicstreamError } from '../../src/errors.js'
 import {
   MODEL_FORMAT_VERSION,
+  encodeModel,
   loadModel,
+  modelFromBytes,
   saveModel,
   trainClassifier,
   type TextClassifier,
@@ -82,6 +84,17 @@ describe('model files', () => {
       expect(loaded.predictProba(text)).toEqual(model.predictProba(text))
       expect(loaded.classify(text, { explain: true })).toEqual(model.classify(text, { explain: true }))
     }
+  })
+
+  it('encodes in memory the very bytes saveModel writes, and reads them back without a file', () => {
+    const encoded = encodeModel(model, { testAccuracy: 0.75 })
+    expect(encoded.equals(bytes)).toBe(true)
+    const decoded = modelFromBytes(encoded, 'news@memory')
+    expect(decoded.metadata).toEqual({ ...model.metadata, testAccuracy: 0.75 })
+    expect(decoded.predictProba('goal phone')).toEqual(model.predictProba('goal phone'))
+    const corrupt = Buffer.from(encoded)
+    corrupt[corrupt.length >> 1] ^= 0xff
+    expect(() => modelFromBytes(corrupt, 'news@memory')).toThrow(/news@memory .*checksum mismatch/)
   })
 
   it('keeps the counts, so a loaded model can be updated like the original', async () => {

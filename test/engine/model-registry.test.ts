@@ -137,6 +137,56 @@ describe('ModelRegistry', () => {
     await Promise.all([registry.reload('serial'), registry.reload('serial')])
     expect(order).toEqual(['start 1', 'end 1', 'start 2', 'end 2'])
   })
+
+  test('install swaps in a model built in memory: held instances stay, listeners hear of it', () => {
+    const first = train('installed first')
+    const second = train('installed second with other words')
+    const registry = new ModelRegistry([{ name: 'live', model: first }])
+    const heard: string[] = []
+    registry.onLoad((entry) => heard.push(entry.ref?.version ?? ''))
+    const held = registry.get('live')
+    const entry = registry.install('live', second)
+    expect(entry).toMatchObject({ name: 'live', ref: { name: 'live', version: second.metadata.version } })
+    expect(registry.get('live')).toBe(second)
+    expect(registry.entry('live').ref).toEqual({ name: 'live', version: second.metadata.version })
+    expect(held).toBe(first)
+    expect(held.classify('goal').label).toBe('sports')
+    expect(heard).toEqual([second.metadata.version])
+  })
+
+  test('install makes a model that is still loading ready, and refuses an unknown name', async () => {
+    const model = train('ready by install')
+    const registry = new ModelRegistry([{ name: 'late', path: join(dir, 'never-written.tsmodel') }])
+    expect(registry.isReady()).toBe(false)
+    registry.install('late', model)
+    expect(registry.isReady()).toBe(true)
+    expect(registry.get()).toBe(model)
+    expect(await codeOf(() => registry.install('other', model))).toBe('ERR_MODEL_NOT_FOUND')
+  })
+
+  test('a reload still reading its file when a model is installed does not replace the installed one', async () => {
+    const fromFile = train('from the file')
+    const installed = train('installed while the file was read')
+    let release: () => void = () => {}
+    const reading = new Promise<void>((resolve) => (release = resolve))
+    let started: () => void = () => {}
+    const readStarted = new Promise<void>((resolve) => (started = resolve))
+    const registry = new ModelRegistry([{ name: 'race', path: 'race.tsmodel' }], {
+      load: async () => {
+        started()
+        await reading
+        return fromFile
+      },
+    })
+    const reload = registry.reload('race')
+    await readStarted
+    registry.install('race', installed)
+    release()
+    expect((await reload).ref?.version).toBe(installed.metadata.version)
+    expect(registry.get('race')).toBe(installed)
+    // A reload asked for after the install is newer: it wins.
+    expect((await registry.reload('race')).ref?.version).toBe(fromFile.metadata.version)
+  })
 })
 
 describe('model sources', () => {

@@ -155,6 +155,20 @@ describe('TextClassifier.partialFit', () => {
     expect(model.metadata.version).toBe(version)
   })
 
+  it('names the same documents learnt in the same order with the same version, however they were batched', () => {
+    const texts = ['phone zebra crossing', 'goal goal', 'bread oven']
+    const labels = ['tech', 'sports', 'cooking']
+    const once = trainClassifier(corpus, {}, SOURCE)
+    once.partialFit(texts, labels)
+    const itemByItem = trainClassifier(corpus, {}, SOURCE)
+    for (let i = 0; i < texts.length; i++) itemByItem.partialFit([texts[i]!], [labels[i]!])
+    expect(itemByItem.metadata.version).toBe(once.metadata.version)
+    expect(itemByItem.predictProba('goal bread')).toEqual(once.predictProba('goal bread'))
+    const reordered = trainClassifier(corpus, {}, SOURCE)
+    reordered.partialFit([...texts].reverse(), [...labels].reverse())
+    expect(reordered.metadata.version).not.toBe(once.metadata.version)
+  })
+
   it('refuses mismatched lengths', () => {
     const model = trainClassifier(corpus, {}, SOURCE)
     expectCode(() => model.partialFit(['a'], []), 'ERR_TRAINING_INVALID')

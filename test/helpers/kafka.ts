@@ -7,6 +7,7 @@ import { inject, onTestFinished } from 'vitest'
 import { createKafkaClient } from '../../src/kafka/client.js'
 import type { IncomingRecord, KafkaAdmin, KafkaLibrary } from '../../src/kafka/client.js'
 import { KAFKA_LIBRARIES } from '../../src/kafka/types.js'
+import { type LearnerOptions, learnerOptions } from '../../src/learner/options.js'
 
 export function kafkaBrokers(): string[] {
   return inject('kafkaBrokers').split(',')
@@ -26,6 +27,20 @@ export function kafkaLibrary(): KafkaLibrary {
 
 export function randomTopicName(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`
+}
+
+/**
+ * The learning loop's options with topics and a group of their own: on a shared broker, another
+ * test's model of the same name must never reach this one through the models topic.
+ */
+export function isolatedLearning(overrides: Partial<LearnerOptions> = {}): LearnerOptions {
+  return learnerOptions({
+    feedbackTopic: randomTopicName('feedback'),
+    feedbackDlqTopic: randomTopicName('feedback-dlq'),
+    modelsTopic: randomTopicName('models'),
+    learnerGroup: randomTopicName('learner'),
+    ...overrides,
+  })
 }
 
 /**

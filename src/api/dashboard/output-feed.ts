@@ -260,7 +260,11 @@ export function parseResult(record: IncomingRecord): FeedRecord | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined
   const fields = value as Record<string, unknown>
-  if (typeof fields.label !== 'string' || typeof fields.confidence !== 'number') return undefined
+  if (typeof fields.confidence !== 'number') return undefined
+  const abstained = fields.abstained === true && fields.label === null
+  // An abstention has no label; its top class still tells a reviewer what the model leaned to.
+  const label = abstained ? topLabel(fields.top_k) : fields.label
+  if (typeof label !== 'string') return undefined
   const classifiedAt = Number(record.timestamp) || toMillis(fields.classified_at) || Date.now()
   const producedAt = toMillis(fields.produced_at)
   const model =
@@ -268,14 +272,20 @@ export function parseResult(record: IncomingRecord): FeedRecord | undefined {
   return {
     ...(typeof fields.id === 'string' ? { id: fields.id } : {}),
     text: typeof fields.text === 'string' ? fields.text : '',
-    label: fields.label,
+    label,
     confidence: fields.confidence,
+    ...(abstained ? { abstained } : {}),
     ...(typeof fields.label_true === 'string' ? { trueLabel: fields.label_true } : {}),
     ...(producedAt === undefined ? {} : { producedAt }),
     classifiedAt,
     ...(typeof model.name === 'string' ? { model: model.name } : {}),
     ...(typeof model.version === 'string' ? { modelVersion: model.version } : {}),
   }
+}
+
+function topLabel(topK: unknown): unknown {
+  const first: unknown = Array.isArray(topK) ? topK[0] : undefined
+  return typeof first === 'object' && first !== null ? (first as Record<string, unknown>).label : undefined
 }
 
 function toMillis(value: unknown): number | undefined {

@@ -5,10 +5,12 @@
  *
  *   GET /                    the page
  *   GET /dashboard/<asset>   its script and stylesheet
- *   GET /dashboard/events    SSE: `records` (batched, newest last), `stats` and `health` (every second)
+ *   GET /dashboard/events    SSE: `records` (batched, newest last), `stats` and `health` (every second),
+ *                            `review` (the review queue, when it changes)
  *   GET /dashboard/snapshot  the current stats snapshot as JSON, with `health` when a source is given
+ *   GET /dashboard/records/<seq>  the whole text of a record the stream sent cut, for its feedback
  *
- * With `requireApiKey` (the REST API's key check), the two data routes need the key like /v1 does;
+ * With `requireApiKey` (the REST API's key check), the data routes need the key like /v1 does;
  * the page and its assets hold no data and stay open, so the page can ask for the key.
  */
 import { readFileSync, existsSync } from 'node:fs'
@@ -17,7 +19,9 @@ import type { ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify'
 import type { StreamHealth } from '../../health/stream-monitor.js'
 import { HEALTH_THRESHOLDS, type HealthThresholds } from '../../health/thresholds.js'
+import { TopicstreamError } from '../../errors.js'
 import { HealthHistory, healthView, selectStream, type HealthView } from './health-view.js'
+import { createReviewQueue } from './review-queue.js'
 import type { DashboardStats, FeedRecord, RecordFeed } from './types.js'
 
 export interface DashboardOptions {
@@ -48,6 +52,13 @@ export interface DashboardOptions {
   readonly healthSampleMs?: number
   /** Samples of the health chart kept (default 60: ten minutes). */
   readonly healthSamples?: number
+  /** The latest records the review queue chooses from (default 300). */
+  readonly reviewWindow?: number
+  /**
+   * Records of the review queue sent to browsers (default 30): more than a page shows, so that the
+   * records it has labelled leave room for the next ones.
+   */
+  readonly reviewSize?: number
 }
 
 /** A browser slower than this many buffered bytes misses batches until it catches up. */
@@ -55,10 +66,16 @@ const SLOW_CLIENT_BYTES = 1 << 20
 /** A browser this far behind is disconnected; the page reconnects. */
 const STUCK_CLIENT_BYTES = 8 << 20
 const MAX_TEXT_CHARS = 600
+/** Whole texts of cut records kept for labelling: the latest this many (the page's feed is far shorter). */
+const CUT_TEXTS_KEPT = 1000
 
 const ASSETS: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'dom.js': 'text/javascript; charset=utf-8',
+  'labelling.js': 'text/javascript; charset=utf-8',
+  'review.js': 'text/javascript; charset=utf-8',
+  'learning.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 }
 
@@ -79,14 +96,36 @@ function assetDirectory(): string {
   return fileURLToPath(candidates[0] as URL)
 }
 
-/** What the browser receives for one record: the text is cut, nothing else is added. */
-function toBrowser(record: FeedRecord): Record<string, unknown> {
+/** One record as the browser receives it. */
+interface BrowserRecord {
+  /** This server's number for the record: the page's handle on it, the same in the feed and the queue. */
+  readonly seq: number
+  readonly id: string | undefined
+  readonly text: string
+  /** The text was cut for the page; GET /dashboard/records/<seq> has it whole. */
+  readonly cut: true | undefined
+  readonly label: string
+  readonly confidence: number
+  readonly abstained: true | undefined
+  readonly trueLabel: string | undefined
+  readonly model: string | undefined
+  readonly at: number
+  readonly endToEndMs: number | undefined
+}
+
+/** What the browser receives for one record: the text is cut, and the record numbered. */
+function toBrowser(record: FeedRecord, seq: number): BrowserRecord {
+  const cut = record.text.length > MAX_TEXT_CHARS
   return {
+    seq,
     id: record.id,
-    text: record.text.length > MAX_TEXT_CHARS ? `${record.text.slice(0, MAX_TEXT_CHARS)}…` : record.text,
+    text: cut ? `${record.text.slice(0, MAX_TEXT_CHARS)}…` : record.text,
+    cut: cut ? true : undefined,
     label: record.label,
     confidence: record.confidence,
+    abstained: record.abstained === true ? true : undefined,
     trueLabel: record.trueLabel,
+    model: record.model,
     at: record.classifiedAt,
     endToEndMs: record.producedAt === undefined ? undefined : record.classifiedAt - record.producedAt,
   }
@@ -133,15 +172,26 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
   }
 
   const clients = new Set<ServerResponse>()
-  const recent: Record<string, unknown>[] = []
-  let pending: Record<string, unknown>[] = []
+  const recent: BrowserRecord[] = []
+  let pending: BrowserRecord[] = []
   let statsTimer: NodeJS.Timeout | undefined
   let recordsTimer: NodeJS.Timeout | undefined
+  let seq = 0
+  const review = createReviewQueue<BrowserRecord>(options.reviewWindow ?? 300)
+  const reviewSize = options.reviewSize ?? 30
+  let reviewed: { added: number; records: BrowserRecord[] } = { added: 0, records: [] }
+  const cutTexts = new Map<number, string>()
 
   // Aggregation runs whether or not anyone watches, so a page opened later still has history.
   const unsubscribe = feed.subscribe((record) => {
-    stats.record(record)
-    const entry = toBrowser(record)
+    // Abstentions never counted in the figures; they are shown, and offered for review first.
+    if (record.abstained !== true) stats.record(record)
+    const entry = toBrowser(record, ++seq)
+    if (entry.cut) {
+      cutTexts.set(entry.seq, record.text)
+      if (cutTexts.size > CUT_TEXTS_KEPT) cutTexts.delete(cutTexts.keys().next().value as number)
+    }
+    review.add(entry)
     recent.push(entry)
     if (recent.length > keep) recent.shift()
     if (clients.size > 0) {
@@ -149,6 +199,17 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
       if (pending.length > keep) pending.shift()
     }
   })
+
+  /** The queue's records now, and whether they differ from those last returned. */
+  function reviewQueue(): { records: BrowserRecord[]; changed: boolean } {
+    if (review.added === reviewed.added) return { records: reviewed.records, changed: false }
+    const records = review.select(reviewSize)
+    const changed =
+      records.length !== reviewed.records.length ||
+      records.some((record, i) => record !== reviewed.records[i])
+    reviewed = { added: review.added, records }
+    return { records, changed }
+  }
 
   function broadcast(chunk: string): void {
     for (const client of clients) {
@@ -167,6 +228,8 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
     statsTimer = setInterval(() => {
       broadcast(sseEvent('stats', stats.snapshot()))
       if (healthSource !== undefined) broadcast(sseEvent('health', health()))
+      const queue = reviewQueue()
+      if (queue.changed) broadcast(sseEvent('review', queue.records))
     }, statsIntervalMs)
     recordsTimer = setInterval(() => {
       if (pending.length === 0) return
@@ -212,6 +275,17 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
     healthSource === undefined ? stats.snapshot() : { ...stats.snapshot(), health: health() },
   )
 
+  app.get<{ Params: { seq: string } }>('/dashboard/records/:seq', dataRoute(), async (request) => {
+    const text = cutTexts.get(Number(request.params.seq))
+    if (text === undefined) {
+      throw new TopicstreamError(
+        'ERR_ROUTE_NOT_FOUND',
+        'The dashboard no longer holds this record: label one of the latest records instead',
+      )
+    }
+    return { seq: Number(request.params.seq), text }
+  })
+
   app.get('/dashboard/events', dataRoute(), (request, reply) => {
     reply.hijack()
     const response = reply.raw
@@ -226,6 +300,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (
     response.write(sseEvent('stats', stats.snapshot()))
     if (healthSource !== undefined) response.write(sseEvent('health', health()))
     response.write(sseEvent('records', recent))
+    response.write(sseEvent('review', reviewQueue().records))
     clients.add(response)
     startTimers()
     options.onViewers?.(clients.size)

@@ -9,8 +9,11 @@ export interface FeedRecord {
   /** Key or id of the source record, when it has one. */
   readonly id?: string
   readonly text: string
+  /** The label; for an abstention, the class the model would not commit to. */
   readonly label: string
   readonly confidence: number
+  /** The model gave no label: its confidence was under the server's --min-confidence. */
+  readonly abstained?: boolean
   /** The known category of the text (replays of labelled corpora). */
   readonly trueLabel?: string
   /** When the source record was produced (ms since the epoch). */

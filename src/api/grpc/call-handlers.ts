@@ -51,7 +51,7 @@ function createAuthorize(checkKey: KeyChecker | undefined): Authorize {
 }
 
 /** Throws the error a checked deserializer attached to `request`, if any. */
-function throwIfRefused(request: unknown): void {
+export function throwIfRefused(request: unknown): void {
   const refusal = refusalOf(request)
   if (refusal !== undefined) throw refusal
 }
@@ -83,9 +83,44 @@ export function unary<T>(
   context.metrics.grpcDuration.observe(labels, (performance.now() - start) / 1000)
 }
 
+/**
+ * `unary` for a call that waits on I/O (feedback waits for Kafka): the same checks, metrics and
+ * error mapping. Kept apart so the classification hot path stays synchronous.
+ */
+export function unaryAsync<T>(
+  method: string,
+  call: { readonly metadata: Metadata; readonly request: unknown },
+  callback: sendUnaryData<T>,
+  context: CallContext,
+  run: () => Promise<T>,
+): void {
+  const start = performance.now()
+  const answered = (code: status): void => {
+    const labels = { method, code: String(code) }
+    context.metrics.grpcRequests.inc(labels)
+    context.metrics.grpcDuration.observe(labels, (performance.now() - start) / 1000)
+  }
+  const fail = (error: unknown): void => {
+    const serviceError = toServiceError(error)
+    callback(serviceError)
+    answered(serviceError.code)
+  }
+  try {
+    context.authorize(call.metadata)
+    throwIfRefused(call.request)
+  } catch (error) {
+    fail(error)
+    return
+  }
+  run().then((response) => {
+    callback(null, response)
+    answered(status.OK)
+  }, fail)
+}
+
 /** Counts open streams; `size` must return to 0 once every client has gone, however it left. */
 export class StreamTracker {
-  readonly #open = new Set<ClassifyStreamCall>()
+  readonly #open = new Set<object>()
   readonly #metrics: ApiMetrics
 
   constructor(metrics: ApiMetrics) {
@@ -100,9 +135,21 @@ export class StreamTracker {
     this.#open.add(call)
     this.#metrics.grpcActiveStreams.inc()
     // 'close' follows a normal end, a client cancel and an error alike.
-    call.once('close', () => {
-      if (this.#open.delete(call)) this.#metrics.grpcActiveStreams.dec()
-    })
+    call.once('close', () => this.#release(call))
+  }
+
+  /**
+   * Counts a client-streaming call, whose stream object never closes on its own (its writable side
+   * is never ended); the returned function, idempotent, releases it once the call is over.
+   */
+  open(call: object): () => void {
+    this.#open.add(call)
+    this.#metrics.grpcActiveStreams.inc()
+    return () => this.#release(call)
+  }
+
+  #release(call: object): void {
+    if (this.#open.delete(call)) this.#metrics.grpcActiveStreams.dec()
   }
 }
 

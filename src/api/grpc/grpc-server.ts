@@ -1,5 +1,5 @@
 /**
- * `createGrpcServer` builds the gRPC server (Classifier, standard health, server reflection and,
+ * `createGrpcServer` builds the gRPC server (Classifier with feedback, standard health, server reflection and,
  * with benchmark routes on, the Echo service) without binding; `listen` and `shutdown` are explicit.
  */
 import { fileURLToPath } from 'node:url'
@@ -9,6 +9,8 @@ import { ReflectionService } from '@grpc/reflection'
 import { HealthImplementation } from 'grpc-health-check'
 import type { ModelRegistry } from '../../engine/model-registry.js'
 import { TopicstreamError } from '../../errors.js'
+import { DEFAULT_MAX_LABEL_BYTES } from '../../learning/feedback.js'
+import { type FeedbackOptions, feedbackIntake } from '../../learning/feedback-sink.js'
 import { type ApiConfig, resolveApiConfig } from '../api-config.js'
 import { createKeyChecker } from '../api-keys.js'
 import { createClassify } from '../classify-service.js'
@@ -21,6 +23,7 @@ import { ClassifierService } from './generated/topicstream/v1/classifier.js'
 import {
   CLASSIFY_REQUEST,
   CLASSIFY_STREAM_REQUEST,
+  FEEDBACK_REQUEST,
   LIST_MODELS_REQUEST,
   withCheckedRequests,
 } from './request-checks.js'
@@ -39,13 +42,19 @@ export interface GrpcServerOptions {
    * readiness /readyz reports, which also covers the embedded Kafka bridge and closing.
    */
   readonly isReady?: () => boolean
+  /**
+   * Where Feedback and FeedbackStream write accepted items; without it they answer
+   * FAILED_PRECONDITION (ERR_FEEDBACK_UNAVAILABLE). `startServer` passes the REST API's intake, so
+   * both count into the same statistics.
+   */
+  readonly feedback?: FeedbackOptions
 }
 
 export interface GrpcServer {
   readonly server: Server
   /** Binds (port 0 picks a free one) and resolves to the bound port. */
   listen(host: string, port: number): Promise<number>
-  /** Open ClassifyStream/EchoStream calls. */
+  /** Open ClassifyStream/FeedbackStream/EchoStream calls. */
   readonly activeStreams: number
   /** Re-reads readiness into the health service (also done every second while listening). */
   refreshHealth(): void
@@ -61,6 +70,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const metrics = options.metrics ?? createMetrics()
   const { registry } = options
   const context = createCallContext(metrics, createKeyChecker(config.apiKeys))
+  const intake = feedbackIntake(options.feedback)
 
   const server = new Server({
     'grpc.max_receive_message_length': config.grpcMaxMessageBytes,
@@ -72,8 +82,20 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       classify: CLASSIFY_REQUEST,
       classifyStream: CLASSIFY_STREAM_REQUEST,
       listModels: LIST_MODELS_REQUEST,
+      feedback: FEEDBACK_REQUEST,
+      feedbackStream: FEEDBACK_REQUEST,
     }),
-    createClassifierService(registry, createClassify(registry, config, metrics), context),
+    createClassifierService(registry, createClassify(registry, config, metrics), context, {
+      registry,
+      limits: {
+        maxTextBytes: config.maxTextBytes,
+        maxLabelBytes: intake?.maxLabelBytes ?? DEFAULT_MAX_LABEL_BYTES,
+      },
+      maxBatch: config.maxBatch,
+      // Headroom for the reply's own fields and framing.
+      maxReplyBytes: Math.max(0, config.grpcMaxMessageBytes - 1024),
+      intake,
+    }),
   )
   const protoFiles = ['grpc/health/v1/health.proto', 'topicstream/v1/classifier.proto']
   if (config.benchmarkRoutes) {

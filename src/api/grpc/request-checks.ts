@@ -19,6 +19,7 @@ import { TopicstreamError } from '../../errors.js'
 import {
   ClassifyRequest,
   ClassifyStreamRequest,
+  FeedbackRequest,
   ListModelsRequest,
 } from './generated/topicstream/v1/classifier.js'
 
@@ -51,6 +52,11 @@ export const CLASSIFY_STREAM_REQUEST: RequestShape<ClassifyStreamRequest> = {
 export const LIST_MODELS_REQUEST: RequestShape<ListModelsRequest> = {
   decode: (reader) => ListModelsRequest.decode(reader),
   refused: () => ListModelsRequest.create(),
+}
+
+export const FEEDBACK_REQUEST: RequestShape<FeedbackRequest> = {
+  decode: (reader) => FeedbackRequest.decode(reader),
+  refused: (id) => FeedbackRequest.create({ id }),
 }
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })

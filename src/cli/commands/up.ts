@@ -12,6 +12,7 @@ import type { ProducerChoice } from '../../producer/choice.js'
 import { SERVE_OPTIONS } from '../../pipeline/serve-options.js'
 import type { PipelineEndpoints } from '../../pipeline/up.js'
 import { STREAM_HEALTH_OPTIONS, streamHealthSettings } from '../../health/options.js'
+import { LEARNER_OPTIONS, LEARNING_TOPIC_OPTIONS } from '../../learner/options.js'
 import { LOG_OPTIONS } from '../../runtime/logger.js'
 import { defineCommand, runServiceCommand } from '../command.js'
 
@@ -91,6 +92,28 @@ export const UP_OPTIONS = {
     secret: true,
     description: 'X API bearer token: when set, the producer reads the filtered stream instead of a replay',
   },
+  learn: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_LEARN',
+    default: true,
+    description:
+      'Run the learner: feedback trains a candidate, promoted when it proves itself (--no-learn: off)',
+  },
+  feedbackFromLabel: {
+    kind: 'boolean',
+    env: 'TOPICSTREAM_FEEDBACK_FROM_LABEL',
+    description:
+      "Send each replayed record's known label back as feedback after --feedback-delay: the learning loop's demo",
+  },
+  feedbackDelay: {
+    kind: 'integer',
+    env: 'TOPICSTREAM_FEEDBACK_DELAY_MS',
+    default: 2000,
+    min: 0,
+    description: 'How long after its result a known label is fed back (ms), with --feedback-from-label',
+  },
+  ...LEARNING_TOPIC_OPTIONS,
+  ...LEARNER_OPTIONS,
   ...STREAM_HEALTH_OPTIONS,
   ...LOG_OPTIONS,
 } as const satisfies OptionSpecs
@@ -136,6 +159,10 @@ second Ctrl-C exits at once (the broker is still told to stop).`,
             minConfidence: health.minConfidence,
           },
           producer: producerChoice(options),
+          learning: {
+            ...options,
+            ...(options.feedbackFromLabel ? { feedbackFromLabelMs: options.feedbackDelay } : {}),
+          },
           env: io.env,
         },
         { logger, onForcedExit: signals.onForcedExit },
@@ -162,6 +189,7 @@ function describe(e: PipelineEndpoints): string {
     `  gRPC       ${e.grpc}`,
     `  Kafka      ${e.brokers}${e.localBroker ? ' (local broker, stopped on exit)' : ''}`,
     `  topics     ${e.topics.input} → ${e.topics.output}, dead letters ${e.topics.dlq}`,
+    `  learning   feedback ${e.topics.feedback}, models ${e.topics.models}; ${e.learning}`,
     `  model      ${e.model.name} ${e.model.version} (${e.model.path})`,
     `  producer   ${e.producer}`,
     'Press Ctrl-C to stop.',

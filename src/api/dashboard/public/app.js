@@ -1,9 +1,13 @@
 /* global document, fetch, sessionStorage, AbortController, TextDecoder */
 /* global reportError, setTimeout, clearTimeout */
-// The dashboard page: one event stream for records and stats, one form for ad-hoc classification.
+// The dashboard page: one event stream for records and stats, one form for ad-hoc classification,
+// labelling of the records shown, and the learning loop's figures.
 // Untrusted text is only ever set through textContent, never parsed as HTML.
+import { $, el, svg, formatInt, formatPct, holdWhileUsed } from './dom.js'
+import { createLabelling } from './labelling.js'
+import { createLearningPanel } from './learning.js'
+import { createReviewQueue } from './review.js'
 
-const SVG = 'http://www.w3.org/2000/svg'
 const PALETTE = [
   '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#5f6b7a',
   '#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#a0cbe8', '#ffbe7d',
@@ -11,26 +15,30 @@ const PALETTE = [
 const FEED_LIMIT = 60
 const IDLE_AFTER_SECONDS = 10
 
-const $ = (id) => document.getElementById(id)
 const colours = new Map()
 let snapshotLabels = []
+let servedModel
+let modelName
+
+// ---- labelling and learning ------------------------------------------------------------------
+
+const labelling = createLabelling({
+  api: (path, init) => api(path, init),
+  onLabelled(seq, label) {
+    review.labelled(seq, label)
+    learning.pollNow()
+  },
+})
+const review = createReviewQueue({ render: feedItem, isLabelled: labelling.isLabelled })
+const learning = createLearningPanel({
+  api: (path) => api(path),
+  modelName: () => modelName,
+  onLabels: labelling.setKnownLabels,
+})
 
 function colourOf(label) {
   if (!colours.has(label)) colours.set(label, PALETTE[colours.size % PALETTE.length])
   return colours.get(label)
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag)
-  if (className) node.className = className
-  if (text !== undefined) node.textContent = text
-  return node
-}
-
-function svg(tag, attributes) {
-  const node = document.createElementNS(SVG, tag)
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value))
-  return node
 }
 
 /** Time labels under a chart whose right edge is now: `fractions` of its width, 0 the left edge. */
@@ -57,18 +65,24 @@ const formatMs = (value) =>
       : value < 1000
         ? `${value.toFixed(value < 10 ? 1 : 0)} ms`
         : `${(value / 1000).toFixed(1)} s`
-const formatPct = (value) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`)
-const formatInt = (value) => (value === null || value === undefined ? '—' : value.toLocaleString('en-US'))
 
 // ---- live feed -------------------------------------------------------------------------------
 
+/** A record as the feed and the review queue list it, with its labelling controls. */
 function feedItem(record) {
   const item = el('li')
+  item.dataset.seq = String(record.seq)
+  if (record.id) item.dataset.id = record.id
   const row = el('div', 'row')
   const chip = el('span', 'chip', record.label)
   chip.style.background = colourOf(record.label)
   chip.title = record.label
   row.append(chip, el('span', 'confidence', formatPct(record.confidence)))
+  if (record.abstained) {
+    chip.classList.add('guess')
+    chip.title = `abstained; it leaned to ${record.label}`
+    row.append(el('span', 'abstained', 'abstained'))
+  }
   const scored =
     record.trueLabel && (snapshotLabels.length === 0 || snapshotLabels.includes(record.trueLabel))
   if (record.trueLabel && !scored) {
@@ -81,15 +95,34 @@ function feedItem(record) {
   } else if (record.endToEndMs !== undefined) {
     row.append(el('span', 'verdict', formatMs(record.endToEndMs)))
   }
-  item.append(row, el('p', 'text', record.text))
+  item.append(row, el('p', 'text', record.text), labelling.controls(record))
   return item
 }
 
+// Records that arrive while someone is labelling in the feed wait, so the feed does not move under
+// the pointer; they are added at once when it is let go.
+let waiting = []
+const feedHeld = holdWhileUsed($('feed'), () => addRecords([]))
+
+/** The hint is a live region: it is only written when its words change. */
+function feedHint(text) {
+  const hint = $('feed-hint')
+  if (hint.textContent !== text) hint.textContent = text
+}
+
 function addRecords(records) {
-  if (records.length === 0) return
+  if (feedHeld()) {
+    waiting = [...waiting, ...records].slice(-FEED_LIMIT)
+    if (waiting.length > 0) feedHint(`paused while you label · ${waiting.length} new`)
+    return
+  }
+  const batch = waiting.length > 0 ? [...waiting, ...records].slice(-FEED_LIMIT) : records
+  waiting = []
+  feedHint('newest first')
+  if (batch.length === 0) return
   const feed = $('feed')
   const fragment = document.createDocumentFragment()
-  for (let i = records.length - 1; i >= 0; i--) fragment.append(feedItem(records[i]))
+  for (let i = batch.length - 1; i >= 0; i--) fragment.append(feedItem(batch[i]))
   feed.prepend(fragment)
   while (feed.children.length > FEED_LIMIT) feed.lastElementChild.remove()
   $('feed-empty').hidden = true
@@ -229,6 +262,13 @@ function renderStats(stats) {
   renderState(stats)
   if (stats.model)
     $('model').textContent = `${stats.model.name}${stats.model.version ? ` · ${stats.model.version}` : ''}`
+  // A new model or version (a promotion, a rollback) brings its own classes and figures.
+  const served = stats.model ? `${stats.model.name}@${stats.model.version}` : undefined
+  if (served !== servedModel) {
+    servedModel = served
+    modelName = stats.model?.name
+    learning.pollNow()
+  }
   if (stats.topics) $('topics').textContent = `${stats.topics.input} → ${stats.topics.output}`
   // Colours follow the model's class order so a category keeps its colour across reloads.
   if (stats.categories.labels.length !== snapshotLabels.length) {
@@ -600,6 +640,19 @@ function authorization() {
   return apiKey === '' ? {} : { authorization: `Bearer ${apiKey}` }
 }
 
+/** A JSON request with the page's key; a 401 asks for one. Resolves `{ status, ok, body }`. */
+async function api(path, { method = 'GET', body } = {}) {
+  const response = await fetch(path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...authorization() },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    cache: 'no-store',
+  })
+  const json = await response.json().catch(() => undefined)
+  if (response.status === 401) keyRefused()
+  return { status: response.status, ok: response.ok, body: json }
+}
+
 /** A 401: ask for a key, or for another one. */
 function keyRefused() {
   askForKey(apiKey === '' ? 'This server needs an API key.' : 'The server refused this API key.')
@@ -623,6 +676,7 @@ function useKey(key) {
     // storage disabled: the key lives in memory only
   }
   reconnectNow()
+  learning.unlock()
 }
 
 function keyAccepted() {
@@ -641,6 +695,7 @@ const handlers = new Map([
   ['records', addRecords],
   ['stats', renderStats],
   ['health', renderHealth],
+  ['review', (records) => review.update(records)],
 ])
 let retryMs = 2000
 let streamController
@@ -760,6 +815,8 @@ async function follow() {
 }
 
 // ---- wiring ----------------------------------------------------------------------------------
+
+learning.start()
 
 $('classify-form').addEventListener('submit', classify)
 $('classify-text').addEventListener('keydown', (event) => {

@@ -13,7 +13,9 @@ import {
   type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type ClientWritableStream,
   type handleBidiStreamingCall,
+  type handleClientStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -143,6 +145,38 @@ export interface ModelInfo {
 
 export interface ListModelsResponse {
   models: ModelInfo[];
+}
+
+export interface FeedbackRequest {
+  /** Names the item (the feedback topic's record key); empty: the server makes up a UUID. */
+  id: string;
+  /** The text, as it was classified: required, at most the server's text size limit. */
+  text: string;
+  /**
+   * The class the text should have had: a non-empty class name of at most 256 bytes. A model trained
+   * on numeric labels takes the number as a string ("2").
+   */
+  label: string;
+  /** The model the feedback is for; empty selects the default model. */
+  model: string;
+}
+
+export interface FeedbackAccepted {
+  /** The request's id, or the one the server made up. */
+  id: string;
+  label: string;
+  /** The model the feedback is for (the default model's name when the request named none). */
+  model: string;
+}
+
+export interface FeedbackReply {
+  /** How many items were written to the feedback topic. */
+  accepted: number;
+  /**
+   * The accepted items, in the order they were sent. A FeedbackStream reply lists the first ones,
+   * as many as fit in one message under the server's size limit; `accepted` counts them all.
+   */
+  items: FeedbackAccepted[];
 }
 
 function createBaseClassifyRequest(): ClassifyRequest {
@@ -1720,11 +1754,315 @@ export const ListModelsResponse: MessageFns<ListModelsResponse> = {
   },
 };
 
+function createBaseFeedbackRequest(): FeedbackRequest {
+  return { id: "", text: "", label: "", model: "" };
+}
+
+export const FeedbackRequest: MessageFns<FeedbackRequest> = {
+  encode(message: FeedbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    if (message.label !== "") {
+      writer.uint32(26).string(message.label);
+    }
+    if (message.model !== "") {
+      writer.uint32(34).string(message.model);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedbackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedbackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedbackRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+    };
+  },
+
+  toJSON(message: FeedbackRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeedbackRequest>, I>>(base?: I): FeedbackRequest {
+    return FeedbackRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeedbackRequest>, I>>(object: I): FeedbackRequest {
+    const message = createBaseFeedbackRequest();
+    message.id = object.id ?? "";
+    message.text = object.text ?? "";
+    message.label = object.label ?? "";
+    message.model = object.model ?? "";
+    return message;
+  },
+};
+
+function createBaseFeedbackAccepted(): FeedbackAccepted {
+  return { id: "", label: "", model: "" };
+}
+
+export const FeedbackAccepted: MessageFns<FeedbackAccepted> = {
+  encode(message: FeedbackAccepted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.label !== "") {
+      writer.uint32(18).string(message.label);
+    }
+    if (message.model !== "") {
+      writer.uint32(26).string(message.model);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedbackAccepted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedbackAccepted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedbackAccepted {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+    };
+  },
+
+  toJSON(message: FeedbackAccepted): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeedbackAccepted>, I>>(base?: I): FeedbackAccepted {
+    return FeedbackAccepted.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeedbackAccepted>, I>>(object: I): FeedbackAccepted {
+    const message = createBaseFeedbackAccepted();
+    message.id = object.id ?? "";
+    message.label = object.label ?? "";
+    message.model = object.model ?? "";
+    return message;
+  },
+};
+
+function createBaseFeedbackReply(): FeedbackReply {
+  return { accepted: 0, items: [] };
+}
+
+export const FeedbackReply: MessageFns<FeedbackReply> = {
+  encode(message: FeedbackReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accepted !== 0) {
+      writer.uint32(8).uint32(message.accepted);
+    }
+    for (const v of message.items) {
+      FeedbackAccepted.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedbackReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedbackReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.accepted = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(FeedbackAccepted.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedbackReply {
+    return {
+      accepted: isSet(object.accepted) ? globalThis.Number(object.accepted) : 0,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => FeedbackAccepted.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: FeedbackReply): unknown {
+    const obj: any = {};
+    if (message.accepted !== 0) {
+      obj.accepted = Math.round(message.accepted);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => FeedbackAccepted.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeedbackReply>, I>>(base?: I): FeedbackReply {
+    return FeedbackReply.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeedbackReply>, I>>(object: I): FeedbackReply {
+    const message = createBaseFeedbackReply();
+    message.accepted = object.accepted ?? 0;
+    message.items = object.items?.map((e) => FeedbackAccepted.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Every string field of a request must be valid UTF-8: a request with other bytes in one is refused
  * with ERR_TEXT_NOT_UTF8 (never classified with replacement characters), and bytes that are not a
- * protobuf message are refused with ERR_REQUEST_INVALID. Unary calls answer INVALID_ARGUMENT with
- * the code in the `topicstream-error-code` trailer; ClassifyStream answers the message with `error`.
+ * protobuf message are refused with ERR_REQUEST_INVALID. Unary calls and FeedbackStream answer
+ * INVALID_ARGUMENT with the code in the `topicstream-error-code` trailer; ClassifyStream answers the
+ * message with `error`.
  */
 export type ClassifierService = typeof ClassifierService;
 export const ClassifierService = {
@@ -1764,6 +2102,38 @@ export const ClassifierService = {
     responseSerialize: (value: ListModelsResponse): Buffer => Buffer.from(ListModelsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListModelsResponse => ListModelsResponse.decode(value),
   },
+  /**
+   * Feedback: the label one text should have had. The item is written to the feedback topic (the
+   * log the learner reads) and the reply comes once Kafka has acknowledged it. A bad item is refused
+   * with INVALID_ARGUMENT (ERR_TEXT_INVALID, ERR_TEXT_TOO_LARGE, ERR_LABEL_INVALID,
+   * ERR_MODEL_LABEL_UNKNOWN, ERR_REQUEST_INVALID, ERR_TEXT_NOT_UTF8), an unknown model with
+   * NOT_FOUND; a server without Kafka answers FAILED_PRECONDITION (ERR_FEEDBACK_UNAVAILABLE), a
+   * Kafka failure UNAVAILABLE (ERR_KAFKA_PRODUCE_FAILED, ERR_KAFKA_UNAVAILABLE).
+   */
+  feedback: {
+    path: "/topicstream.v1.Classifier/Feedback" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FeedbackRequest): Buffer => Buffer.from(FeedbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FeedbackRequest => FeedbackRequest.decode(value),
+    responseSerialize: (value: FeedbackReply): Buffer => Buffer.from(FeedbackReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FeedbackReply => FeedbackReply.decode(value),
+  },
+  /**
+   * Many feedback items, accepted one by one in the order sent; the reply, after the client ends
+   * the stream, counts them. The first bad item ends the call with its error (as for `Feedback`),
+   * the items before it staying accepted; every failure carries the number of items accepted
+   * before it in the `topicstream-feedback-accepted` trailer.
+   */
+  feedbackStream: {
+    path: "/topicstream.v1.Classifier/FeedbackStream" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: FeedbackRequest): Buffer => Buffer.from(FeedbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FeedbackRequest => FeedbackRequest.decode(value),
+    responseSerialize: (value: FeedbackReply): Buffer => Buffer.from(FeedbackReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FeedbackReply => FeedbackReply.decode(value),
+  },
 } as const;
 
 export interface ClassifierServer extends UntypedServiceImplementation {
@@ -1777,6 +2147,22 @@ export interface ClassifierServer extends UntypedServiceImplementation {
   classifyStream: handleBidiStreamingCall<ClassifyStreamRequest, ClassifyStreamResponse>;
   /** Every served model with its metadata. */
   listModels: handleUnaryCall<ListModelsRequest, ListModelsResponse>;
+  /**
+   * Feedback: the label one text should have had. The item is written to the feedback topic (the
+   * log the learner reads) and the reply comes once Kafka has acknowledged it. A bad item is refused
+   * with INVALID_ARGUMENT (ERR_TEXT_INVALID, ERR_TEXT_TOO_LARGE, ERR_LABEL_INVALID,
+   * ERR_MODEL_LABEL_UNKNOWN, ERR_REQUEST_INVALID, ERR_TEXT_NOT_UTF8), an unknown model with
+   * NOT_FOUND; a server without Kafka answers FAILED_PRECONDITION (ERR_FEEDBACK_UNAVAILABLE), a
+   * Kafka failure UNAVAILABLE (ERR_KAFKA_PRODUCE_FAILED, ERR_KAFKA_UNAVAILABLE).
+   */
+  feedback: handleUnaryCall<FeedbackRequest, FeedbackReply>;
+  /**
+   * Many feedback items, accepted one by one in the order sent; the reply, after the client ends
+   * the stream, counts them. The first bad item ends the call with its error (as for `Feedback`),
+   * the items before it staying accepted; every failure carries the number of items accepted
+   * before it in the `topicstream-feedback-accepted` trailer.
+   */
+  feedbackStream: handleClientStreamingCall<FeedbackRequest, FeedbackReply>;
 }
 
 export interface ClassifierClient extends Client {
@@ -1823,6 +2209,51 @@ export interface ClassifierClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListModelsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Feedback: the label one text should have had. The item is written to the feedback topic (the
+   * log the learner reads) and the reply comes once Kafka has acknowledged it. A bad item is refused
+   * with INVALID_ARGUMENT (ERR_TEXT_INVALID, ERR_TEXT_TOO_LARGE, ERR_LABEL_INVALID,
+   * ERR_MODEL_LABEL_UNKNOWN, ERR_REQUEST_INVALID, ERR_TEXT_NOT_UTF8), an unknown model with
+   * NOT_FOUND; a server without Kafka answers FAILED_PRECONDITION (ERR_FEEDBACK_UNAVAILABLE), a
+   * Kafka failure UNAVAILABLE (ERR_KAFKA_PRODUCE_FAILED, ERR_KAFKA_UNAVAILABLE).
+   */
+  feedback(
+    request: FeedbackRequest,
+    callback: (error: ServiceError | null, response: FeedbackReply) => void,
+  ): ClientUnaryCall;
+  feedback(
+    request: FeedbackRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FeedbackReply) => void,
+  ): ClientUnaryCall;
+  feedback(
+    request: FeedbackRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FeedbackReply) => void,
+  ): ClientUnaryCall;
+  /**
+   * Many feedback items, accepted one by one in the order sent; the reply, after the client ends
+   * the stream, counts them. The first bad item ends the call with its error (as for `Feedback`),
+   * the items before it staying accepted; every failure carries the number of items accepted
+   * before it in the `topicstream-feedback-accepted` trailer.
+   */
+  feedbackStream(
+    callback: (error: ServiceError | null, response: FeedbackReply) => void,
+  ): ClientWritableStream<FeedbackRequest>;
+  feedbackStream(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FeedbackReply) => void,
+  ): ClientWritableStream<FeedbackRequest>;
+  feedbackStream(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FeedbackReply) => void,
+  ): ClientWritableStream<FeedbackRequest>;
+  feedbackStream(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FeedbackReply) => void,
+  ): ClientWritableStream<FeedbackRequest>;
 }
 
 export const ClassifierClient = makeGenericClientConstructor(
