@@ -89,6 +89,8 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
   let statusTimer: NodeJS.Timeout | undefined
   let statusDirty = false
   let stopping = false
+  /** Dead letters of learnt batches that Kafka has not acknowledged yet. */
+  let unsentDeadLetters: OutgoingRecord[] = []
   /**
    * Versions this learner promoted whose pointers the follower has not delivered yet, per model, in
    * order. A pointer read while some are pending was written before them (the topic has one
@@ -119,19 +121,26 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
     return learner
   }
 
-  const process = async (batch: IncomingBatch, controls: BatchControls): Promise<void> => {
-    const deadLetters: OutgoingRecord[] = []
+  /**
+   * Learns a batch once, even when the consumer hands it over again after a failed step (a dead
+   * letter or a promotion Kafka did not take): records below `position` are in the candidate
+   * already and are skipped, and dead letters not yet acknowledged wait in `unsentDeadLetters`
+   * for the next attempt.
+   */
+  const learnBatch = async (batch: IncomingBatch, controls: BatchControls): Promise<void> => {
+    const seen = position === undefined || batch.partition !== partition ? undefined : BigInt(position)
+    const records = seen === undefined ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= seen)
     const byModel = new Map<string, FeedbackItem[]>()
     const refuse = (record: IncomingRecord, error: TopicstreamError): void => {
       const rejection = { code: error.code, message: error.message }
       const origin = { topic: batch.topic, partition: batch.partition }
       const large = (record.value?.length ?? 0) + (record.key?.length ?? 0) > FULL_DEAD_LETTER_BYTES
-      deadLetters.push(
+      unsentDeadLetters.push(
         large ? referenceDeadLetter(record, rejection, origin) : deadLetter(record, rejection, origin),
       )
     }
     const recordOf = new Map<FeedbackItem, IncomingRecord>()
-    for (const record of batch.records) {
+    for (const record of records) {
       try {
         const item = decodeFeedbackValue(record.value, config.limits, () =>
           record.key !== null && record.key.length > 0
@@ -152,13 +161,6 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
       const outcome = learnerFor(name).learn(items)
       for (const { item, error } of outcome.refused) refuse(recordOf.get(item) as IncomingRecord, error)
     }
-    if (deadLetters.length > 0) {
-      await (producer as KafkaProducer).send(config.feedbackDlqTopic, deadLetters)
-      logger.warn(
-        { records: deadLetters.length, topic: config.feedbackDlqTopic },
-        'feedback records refused to the dead-letter topic',
-      )
-    }
     const last = batch.records.at(-1)
     if (last !== undefined) {
       partition = batch.partition
@@ -166,6 +168,14 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
       controls.resolveOffset(last.offset)
     }
     statusDirty = true
+    if (unsentDeadLetters.length > 0) {
+      await (producer as KafkaProducer).send(config.feedbackDlqTopic, unsentDeadLetters)
+      logger.warn(
+        { records: unsentDeadLetters.length, topic: config.feedbackDlqTopic },
+        'feedback records refused to the dead-letter topic',
+      )
+      unsentDeadLetters = []
+    }
     for (const learner of learners.values()) {
       if (learner.promotionDue()) await promote(learner, 'auto')
     }
@@ -277,6 +287,8 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
           learners.clear()
           pendingPointers.clear()
           pointers.clear()
+          // The replay from the committed offset writes them again.
+          unsentDeadLetters = []
           position = undefined
         })
         logger.info(
@@ -292,7 +304,7 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
       await consumer.subscribe([config.feedbackTopic], { fromBeginning: true })
       await consumer.run({
         autoCommit: false,
-        eachBatch: (batch, controls) => serial(() => process(batch, controls)),
+        eachBatch: (batch, controls) => serial(() => learnBatch(batch, controls)),
       })
       statusTimer = setInterval(() => void serial(publishStatuses), config.statusIntervalMs)
       statusTimer.unref()
