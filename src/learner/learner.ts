@@ -82,6 +82,12 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
   /** The next feedback offset to read, once a batch was processed. */
   let position: string | undefined
   let partition = 0
+  /**
+   * Per model, the first feedback offset its candidate learns from: what comes before is in its
+   * live version. Promotions record it in the manifest (`evaluation.feedbackOffset`), so that after
+   * a restart each model skips what its live version holds, whatever offset the group resumed at.
+   */
+  const bases = new Map<string, bigint>()
   let admin: KafkaAdmin | undefined
   let producer: KafkaProducer | undefined
   let transactional: KafkaTransactionalProducer | undefined
@@ -112,13 +118,33 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
     return run
   }
 
-  const learnerFor = (name: string): ModelLearner => {
+  /** The model's learner; made from the live model at the first record (`offset`) it sees. */
+  const learnerFor = (name: string, offset: bigint): ModelLearner => {
     let learner = learners.get(name)
     if (learner === undefined) {
-      learner = new ModelLearner(name, registry.get(name), config.settings)
+      const live = registry.get(name)
+      learner = new ModelLearner(name, live, config.settings)
       learners.set(name, learner)
+      const included = deps.follower.manifest(name, live.metadata.version)?.evaluation?.feedbackOffset
+      const holds = typeof included === 'string' && /^\d+$/.test(included) ? BigInt(included) : 0n
+      bases.set(name, holds > offset ? holds : offset)
     }
     return learner
+  }
+
+  /**
+   * The offset to commit: the earliest from which a model's unpromoted candidate learnt, so a
+   * restart replays what any candidate would lose; `going` is the model going live in the same
+   * transaction, whose feedback so far its new version holds.
+   */
+  const commitOffset = (going: string | undefined): string | undefined => {
+    if (position === undefined) return undefined
+    let offset = BigInt(position)
+    for (const [name, learner] of learners) {
+      const base = bases.get(name)
+      if (name !== going && learner.learnt > 0 && base !== undefined && base < offset) offset = base
+    }
+    return offset.toString()
   }
 
   /**
@@ -149,6 +175,9 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
         )
         const name = item.model ?? registry.defaultName
         registry.entry(name)
+        learnerFor(name, BigInt(record.offset))
+        // Already in this model's live version (learnt before a promotion the group resumed behind).
+        if (BigInt(record.offset) < (bases.get(name) ?? 0n)) continue
         recordOf.set(item, record)
         const items = byModel.get(name) ?? []
         items.push(item)
@@ -158,7 +187,7 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
       }
     }
     for (const [name, items] of byModel) {
-      const outcome = learnerFor(name).learn(items)
+      const outcome = (learners.get(name) as ModelLearner).learn(items)
       for (const { item, error } of outcome.refused) refuse(recordOf.get(item) as IncomingRecord, error)
     }
     const last = batch.records.at(-1)
@@ -186,13 +215,17 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
    * Runs `write` and commits the feedback position in one transaction: what `write` sends becomes
    * visible together with the offsets, or not at all.
    */
-  const commitWith = async (write: (transaction: KafkaTransaction) => Promise<unknown>): Promise<void> => {
+  const commitWith = async (
+    going: string,
+    write: (transaction: KafkaTransaction) => Promise<unknown>,
+  ): Promise<void> => {
+    const offset = commitOffset(going)
     const transaction = await (transactional as KafkaTransactionalProducer).transaction()
     try {
       await write(transaction)
-      if (position !== undefined) {
+      if (offset !== undefined) {
         await transaction.sendOffsets(config.groupId, [
-          { topic: config.feedbackTopic, partitions: [{ partition, offset: position }] },
+          { topic: config.feedbackTopic, partitions: [{ partition, offset }] },
         ])
       }
       await transaction.commit()
@@ -207,7 +240,7 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
     const candidate: TextClassifier = learner.candidate
     const previous = learner.live.metadata.version
     const history = nextHistory(pointerOf(learner.name))
-    await commitWith((transaction) =>
+    await commitWith(learner.name, (transaction) =>
       publishModel(transaction, {
         topic: config.modelsTopic,
         name: learner.name,
@@ -216,12 +249,17 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
         action: 'promote',
         previous,
         history,
-        evaluation: { trigger, ...learner.status() },
+        evaluation: {
+          trigger,
+          ...(position === undefined ? {} : { feedbackOffset: position }),
+          ...learner.status(),
+        },
         keepVersions: config.keepVersions,
         manifestOf: (version) => deps.follower.manifest(learner.name, version),
       }),
     )
     learner.promote()
+    if (position !== undefined) bases.set(learner.name, BigInt(position))
     pointers.set(learner.name, makePointer(candidate.metadata.version, 'promote', history))
     const pending = pendingPointers.get(learner.name) ?? []
     pending.push(candidate.metadata.version)
@@ -290,6 +328,7 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
           // The replay from the committed offset writes them again.
           unsentDeadLetters = []
           position = undefined
+          bases.clear()
         })
         logger.info(
           { partitions: owned, group: config.groupId },
@@ -351,7 +390,10 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
         learner.rebase(registry.get(name))
         statusDirty = true
         // Feedback up to here is not replayed into the new version after a restart.
-        if (position !== undefined) await commitWith(async () => {})
+        if (position !== undefined) {
+          bases.set(name, BigInt(position))
+          await commitWith(name, async () => {})
+        }
         logger.info({ model: name, version }, `learner of ${name} restarted from ${version}`)
       })
     },

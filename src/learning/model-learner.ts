@@ -93,6 +93,11 @@ export class ModelLearner {
     return this.#candidate
   }
 
+  /** Feedback items trained into the candidate since the live version went live. */
+  get learnt(): number {
+    return this.#learnt
+  }
+
   /** Scores every item with both models, then trains the candidate on those not held out. */
   learn(items: readonly FeedbackItem[]): LearnOutcome {
     const texts: string[] = []

@@ -183,8 +183,7 @@ describe.skipIf(!present)('a learner killed before promoting', () => {
         Array.from(expected.jointLogLikelihood(probe.text)),
       )
     }
-    // A version chains the texts of each partialFit call: equal here because the new learner finds
-    // the whole replay on the topic when it starts and reads it in one fetch, as one call.
+    // A version chains the documents learnt, one by one: the same whatever the batches.
     expect(promoted.version).toBe(expected.metadata.version)
 
     // Each malformed record is dead-lettered once, as it was, with the reason's code.
