@@ -30,7 +30,7 @@ import type {
 } from '../kafka/client.js'
 import { decodeFeedbackValue, type FeedbackItem, type FeedbackLimits } from '../learning/feedback.js'
 import { feedbackTopicSpecs } from '../learning/feedback-sink.js'
-import { type LearningStatus, ModelLearner } from '../learning/model-learner.js'
+import { ModelLearner } from '../learning/model-learner.js'
 import type { LearningSettings } from '../learning/settings.js'
 import { modelsTopicSpec } from '../models-topic/topic.js'
 import type { ModelsFollower } from '../models-topic/follower.js'
@@ -65,8 +65,6 @@ export type PromotionTrigger = 'auto' | 'manual'
 export interface Learner {
   start(): Promise<void>
   stop(): Promise<void>
-  /** The figures of every model the learner has seen feedback for. */
-  statuses(): LearningStatus[]
   /** A promote command arrived (from any replica): promote now if there is anything to promote. */
   promoteRequested(name: string): void
   /** A version went live on the models topic (installed in the registry). */
@@ -363,7 +361,6 @@ export function createLearner(config: LearnerConfig, deps: LearnerDeps): Learner
       producer = undefined
       admin = undefined
     },
-    statuses: () => [...learners.values()].map((learner) => learner.status()),
     promoteRequested(name) {
       void serial(async () => {
         const learner = learners.get(name)

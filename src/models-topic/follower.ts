@@ -17,8 +17,6 @@ import type { TextClassifier } from '../engine/text-classifier.js'
 import { TopicstreamError, toTopicstreamError } from '../errors.js'
 import type { IncomingBatch, KafkaClient, KafkaConsumer } from '../kafka/client.js'
 import type { Logger } from '../runtime/logger.js'
-import { part } from '../runtime/part.js'
-import type { Part } from '../runtime/part.js'
 import { DEFAULT_KEEP_VERSIONS, assembleSnapshot, decodeModelsRecord } from './records.js'
 import type { CurrentPointer, Manifest, ModelStatus, ModelsRecord, PromoteCommand } from './records.js'
 import { emptyLog, record, retain } from './state.js'
@@ -61,8 +59,6 @@ export interface ModelsFollowerOptions {
   readonly onCurrent?: (event: CurrentEvent) => void
   /** Each command written after start-up. */
   readonly onCommand?: (name: string, command: PromoteCommand) => void | Promise<void>
-  /** Each status written after start-up. */
-  readonly onStatus?: (name: string, status: ModelStatus) => void
 }
 
 export interface FollowerCounters {
@@ -79,8 +75,6 @@ export interface ModelsFollower {
   /** Resolves once caught up and the current versions are installed. */
   start(): Promise<void>
   stop(): Promise<void>
-  /** True once start-up has caught up. */
-  isCaughtUp(): boolean
   /** The latest pointer of a model. */
   current(name: string): CurrentPointer | undefined
   manifest(name: string, version: string): Manifest | undefined
@@ -209,9 +203,6 @@ export function createModelsFollower(options: ModelsFollowerOptions): ModelsFoll
     } else if (decoded.kind === 'command' && decoded.command !== null) {
       const command = decoded.command
       if (options.onCommand) notify(() => options.onCommand?.(decoded.name, command), 'command')
-    } else if (decoded.kind === 'status' && decoded.status !== null) {
-      const status = decoded.status
-      if (options.onStatus) notify(() => options.onStatus?.(decoded.name, status), 'status')
     }
   }
 
@@ -329,7 +320,6 @@ export function createModelsFollower(options: ModelsFollowerOptions): ModelsFoll
       }
       await work
     },
-    isCaughtUp: () => live,
     current: (name) => logs.get(name)?.pointer,
     manifest: (name, version) => logs.get(name)?.manifests.get(version),
     status: (name) => logs.get(name)?.status,
@@ -345,10 +335,3 @@ function stoppedEarly(): TopicstreamError {
 }
 
 /** The follower as a part of a process: started before the servers, so they start on the current versions. */
-export function modelsFollowerPart(follower: ModelsFollower): Part {
-  return part(
-    'the models topic follower',
-    () => follower.start(),
-    () => follower.stop(),
-  )
-}

@@ -7,7 +7,7 @@ export { DEFAULT_MODELS_TOPIC, MODELS_TOPIC_CONFIGS, createModelsTopic, modelsTo
 export { moveCurrent, publishModel, sendCommand, sendStatus } from './publish.js'
 export type { MoveCurrentOptions, PublishModelOptions } from './publish.js'
 export { STATUS_HISTORY } from './state.js'
-export { createModelsFollower, modelsFollowerPart } from './follower.js'
+export { createModelsFollower } from './follower.js'
 export type {
   CurrentEvent,
   CurrentOutcome,
